@@ -1,0 +1,62 @@
+"""/healthz: does this process reach its database and its channel layer?"""
+
+from __future__ import annotations
+
+import asyncio
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import JsonResponse
+
+from installation.runtime import runtime_peek
+
+CHECK_TIMEOUT = 2.0
+
+
+def _database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    finally:
+        connection.close()
+
+
+async def _channel_layer_answers() -> bool:
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.send(channel, {"type": "health.ping"})
+    message = await layer.receive(channel)
+    return message.get("type") == "health.ping"
+
+
+async def _check(probe) -> str:
+    try:
+        ok = await asyncio.wait_for(probe(), CHECK_TIMEOUT)
+    except Exception as error:
+        return f"error: {type(error).__name__}"
+    return "ok" if ok else "error"
+
+
+async def healthz(request):
+    database, layer = await asyncio.gather(
+        _check(sync_to_async(_database_answers, thread_sensitive=False)),
+        _check(_channel_layer_answers),
+    )
+    body = {"status": "ok", "database": database, "channel_layer": layer}
+    runtime = runtime_peek()
+    if runtime is not None:
+        body["process"] = {
+            "origin": runtime.origin,
+            "phones": len(runtime.phones),
+            "frames_sent": runtime.mixer.frames_sent,
+            "frames_dropped": runtime.mixer.frames_dropped,
+            "stored_backlog": runtime.writer.backlog,
+        }
+    healthy = database == "ok" and layer == "ok"
+    if not healthy:
+        body["status"] = "unavailable"
+    response = JsonResponse(body, status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import path
+
+from controller import views as controller_views
+from installation.health import healthz
+from projector import views as projector_views
+
+urlpatterns = [
+    path("", controller_views.phone, name="phone"),
+    path("projector/", projector_views.wall, name="wall"),
+    path("projector/sheet/", projector_views.sheet, name="sheet"),
+    path("projector/join.svg", projector_views.join_qr, name="join-qr"),
+    path("poster/", projector_views.poster, name="poster"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

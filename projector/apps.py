@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ProjectorConfig(AppConfig):
+    name = "projector"
+    verbose_name = "Wall"

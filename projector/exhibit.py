@@ -1,0 +1,99 @@
+"""A process's frozen copy of the curator's settings, the current sheet and the
+blocked phones, so the hot path never queries the database."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from controller.messages import Limits
+
+
+@dataclass(frozen=True, slots=True)
+class ExhibitSnapshot:
+    sheet: int
+    title: str = "Draw on the wall"
+    invitation: str = "Scan the code and draw with your finger."
+    paused: bool = False
+    aspect: float = 16 / 9
+    palette: tuple[str, ...] = ()
+    brushes: tuple[float, ...] = ()
+    background: str = "#111111"
+    ink_rate: float = 240.0
+    ink_burst: float = 480.0
+    max_points: int = 64
+    max_messages: int = 60
+    wall_budget: int = 4000
+    max_drawing: int = 200
+    max_connections_per_device: int = 3
+    fade_seconds: int = 0
+    attract_seconds: int = 120
+    blocked: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            max_points=self.max_points,
+            palette=frozenset(self.palette) if self.palette else None,
+            brushes=frozenset(self.brushes) if self.brushes else None,
+        )
+
+    def for_phone(self) -> dict:
+        return {
+            "title": self.title,
+            "aspect": self.aspect,
+            "palette": list(self.palette),
+            "brushes": list(self.brushes),
+            "background": self.background,
+        }
+
+    def limits_for_phone(self) -> dict:
+        return {
+            "ink_rate": self.ink_rate,
+            "ink_burst": self.ink_burst,
+            "max_points": self.max_points,
+            "max_messages": self.max_messages,
+        }
+
+    def for_wall(self) -> dict:
+        return {
+            "title": self.title,
+            "invitation": self.invitation,
+            "aspect": self.aspect,
+            "background": self.background,
+            "fade_seconds": self.fade_seconds,
+            "attract_seconds": self.attract_seconds,
+        }
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["blocked"] = sorted(self.blocked)
+        return data
+
+
+def exhibit_snapshot_load() -> ExhibitSnapshot:
+    """Read settings, the current sheet and blocked devices (sync; call off the loop)."""
+    from controller.models import Device
+    from projector.models import Exhibit
+    from projector.sheets import sheet_current
+
+    exhibit = Exhibit.load()
+    return ExhibitSnapshot(
+        sheet=sheet_current().pk,
+        title=exhibit.title,
+        invitation=exhibit.invitation,
+        paused=exhibit.paused,
+        aspect=float(exhibit.aspect_ratio),
+        palette=tuple(c.lower() for c in exhibit.palette),
+        brushes=tuple(float(b) for b in exhibit.brushes),
+        background=exhibit.background,
+        ink_rate=float(exhibit.ink_rate),
+        ink_burst=float(exhibit.ink_burst),
+        max_points=int(exhibit.max_points),
+        max_messages=int(exhibit.max_messages),
+        wall_budget=int(exhibit.wall_budget),
+        max_drawing=int(exhibit.max_drawing),
+        max_connections_per_device=int(exhibit.max_connections_per_device),
+        fade_seconds=int(exhibit.fade_seconds),
+        attract_seconds=int(exhibit.attract_seconds),
+        blocked=frozenset(Device.objects.filter(blocked=True).values_list("id", flat=True)),
+    )

@@ -1,0 +1,64 @@
+"""A fair share of the wall: split a per-tick point budget among the strokes
+drawing now (max-min fair), and thin a stroke to its share without losing its shape."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def allocate(demands: Sequence[int], budget: int) -> list[int]:
+    """Max-min fair shares: nobody gets more than they ask, leftovers go to the rest.
+
+    A stroke that asks for less than an equal share keeps all of it; what it does
+    not use is shared equally among the bigger ones. The result never exceeds
+    `budget` in total, nor any demand.
+    """
+    shares = [0] * len(demands)
+    if budget <= 0 or not demands:
+        return shares
+    if sum(demands) <= budget:
+        return list(demands)
+    order = sorted(range(len(demands)), key=lambda i: demands[i])
+    remaining = budget
+    for position, index in enumerate(order):
+        left = len(order) - position
+        equal = remaining // left
+        share = min(demands[index], equal)
+        shares[index] = share
+        remaining -= share
+    # Integer division leaves up to n-1 points unused: hand them to the largest asks.
+    for index in reversed(order):
+        if remaining <= 0:
+            break
+        if shares[index] < demands[index]:
+            shares[index] += 1
+            remaining -= 1
+    return shares
+
+
+def thin(points: Sequence[Sequence[float]], keep: int) -> list[Sequence[float]]:
+    """Keep `keep` points of a polyline, dropping first those that add least to its shape.
+
+    Visvalingam-Whyatt: repeatedly remove the interior point whose triangle with its
+    neighbours has the smallest area. The last point always stays, so the stroke
+    still reaches where the finger is; the first stays when two or more are kept.
+    """
+    count = len(points)
+    if keep >= count:
+        return list(points)
+    if keep <= 0:
+        return []
+    if keep == 1:
+        return [points[-1]]
+    alive = list(range(count))
+    while len(alive) > keep:
+        if len(alive) <= 2:
+            break
+        smallest, smallest_at = None, 1
+        for i in range(1, len(alive) - 1):
+            a, b, c = points[alive[i - 1]], points[alive[i]], points[alive[i + 1]]
+            area = abs((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]))
+            if smallest is None or area < smallest:
+                smallest, smallest_at = area, i
+        del alive[smallest_at]
+    return [points[i] for i in alive]

@@ -1,0 +1,67 @@
+"""What the Mixer mixes and the wall receives: accepted segments and frames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+
+from controller.messages import Point
+
+PROJECTOR_GROUP = "projector"
+
+
+@dataclass(slots=True)
+class AcceptedSegment:
+    """One phone message's points, accepted and waiting for the next tick."""
+
+    device: str
+    client: str
+    seq: int
+    stroke: int
+    color: str
+    width: float
+    points: tuple[Point, ...] | list[Point]
+    is_start: bool
+    is_end: bool
+    accepted_at: float  # epoch seconds, for storage
+
+    @property
+    def key(self) -> str:
+        return f"{self.client}:{self.seq}"
+
+    @property
+    def stroke_key(self) -> str:
+        return f"{self.client}:{self.stroke}"
+
+    def as_wire(self) -> dict:
+        return {
+            "key": self.key,
+            "stroke": self.stroke_key,
+            "device": self.device,
+            "color": self.color,
+            "width": self.width,
+            "points": self.points,
+            "start": self.is_start,
+            "end": self.is_end,
+        }
+
+
+def encode_frame(
+    *, origin: str, seq: int, sheet: int, time_ms: int, segments: list[AcceptedSegment]
+) -> str:
+    """Serialise a frame once; every wall consumer forwards the same text."""
+    return orjson.dumps(
+        {
+            "type": "frame",
+            "origin": origin,
+            "seq": seq,
+            "sheet": sheet,
+            "time": time_ms,
+            "segments": [segment.as_wire() for segment in segments],
+        }
+    ).decode()
+
+
+def encode(message: dict) -> str:
+    return orjson.dumps(message).decode()

@@ -1,0 +1,161 @@
+"""The Mixer: one per server process. Phones hand it accepted segments; every tick
+it mixes them into one frame for the projector group, so the channel layer carries
+one message per process per tick however many phones draw."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+
+from projector.fairshare import allocate, thin
+from projector.frames import AcceptedSegment, encode_frame
+from projector.storage import SegmentWriter, StoredBatch
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[str], Awaitable[None]]
+
+
+class Mixer:
+    """Collects segments between ticks and publishes one frame per tick.
+
+    Publishing runs in its own task behind a small queue: a slow or failing channel
+    layer (Redis restarting) delays or drops frames, never a phone. A dropped frame
+    still took its seq and is still stored, so walls see the gap and resync.
+    """
+
+    def __init__(
+        self,
+        *,
+        origin: str,
+        publish: Publish,
+        writer: SegmentWriter | None,
+        tick: float = 0.025,
+        budget: int = 4000,
+        sheet: int = 0,
+        send_timeout: float = 2.0,
+        queue_size: int = 16,
+    ) -> None:
+        self.origin = origin
+        self.tick = tick
+        self.budget = budget
+        self.sheet = sheet
+        self.seq = 0
+        self._publish = publish
+        self._writer = writer
+        self._send_timeout = send_timeout
+        self._pending: list[AcceptedSegment] = []
+        self._outbox: asyncio.Queue[str] = asyncio.Queue(queue_size)
+        self._tasks: list[asyncio.Task] = []
+        # Counters for the health page and the benchmark.
+        self.points_in = 0
+        self.points_out = 0
+        self.frames_sent = 0
+        self.frames_dropped = 0
+        self.last_error: str | None = None
+
+    def add(self, segment: AcceptedSegment) -> None:
+        """Take an accepted segment; it goes out with the next tick."""
+        self._pending.append(segment)
+        self.points_in += len(segment.points)
+
+    def start(self) -> None:
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._tick_loop(), name="mixer-tick"),
+                asyncio.create_task(self._send_loop(), name="mixer-send"),
+            ]
+
+    async def stop(self) -> None:
+        """Mix what is pending, give the sender a moment, then stop (on shutdown)."""
+        self.flush()
+        deadline = time.monotonic() + 1.0
+        while not self._outbox.empty() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    def flush(self) -> str | None:
+        """Mix the pending segments into one frame; returns its text (None if idle)."""
+        if not self._pending:
+            return None
+        segments, self._pending = self._pending, []
+        segments = share_budget(segments, self.budget)
+        self.seq += 1
+        text = encode_frame(
+            origin=self.origin,
+            seq=self.seq,
+            sheet=self.sheet,
+            time_ms=int(time.time() * 1000),
+            segments=segments,
+        )
+        self.points_out += sum(len(s.points) for s in segments)
+        if self._writer is not None:
+            self._writer.submit(StoredBatch(self.sheet, self.origin, self.seq, segments))
+        try:
+            self._outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            self.frames_dropped += 1
+        return text
+
+    async def _tick_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            next_at += self.tick
+            delay = next_at - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            else:
+                next_at = loop.time()  # we fell behind: do not try to catch up in a burst
+            try:
+                self.flush()
+            except Exception:  # a bug here must not stop the wall
+                log.exception("mixing a frame failed")
+
+    async def _send_loop(self) -> None:
+        while True:
+            text = await self._outbox.get()
+            try:
+                await asyncio.wait_for(self._publish(text), self._send_timeout)
+                self.frames_sent += 1
+                self.last_error = None
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self.frames_dropped += 1
+                if self.last_error is None:
+                    log.warning("publishing frames to the channel layer fails: %r", error)
+                self.last_error = repr(error)
+
+
+def share_budget(segments: list[AcceptedSegment], budget: int) -> list[AcceptedSegment]:
+    """Thin the strokes over their fair share of the tick's budget, keeping each shape.
+
+    Segment ends and starts carry meaning (a stroke's first and last point), so a
+    segment keeps at least its last point; its identity is never dropped, only points.
+    """
+    # Shares are per phone: a phone draws one stroke at a time, and keying by device
+    # means opening many strokes at once cannot buy a flooder a bigger share.
+    demands: dict[str, int] = {}
+    for segment in segments:
+        demands[segment.device] = demands.get(segment.device, 0) + len(segment.points)
+    if sum(demands.values()) <= budget:
+        return segments
+    keys = list(demands)
+    shares = dict(zip(keys, allocate([demands[k] for k in keys], budget), strict=True))
+    thinned: list[AcceptedSegment] = []
+    for segment in segments:
+        demand, share = demands[segment.device], shares[segment.device]
+        if share >= demand or not segment.points:
+            thinned.append(segment)
+            continue
+        keep = max(1, math.floor(len(segment.points) * share / demand))
+        segment.points = thin(segment.points, keep)
+        thinned.append(segment)
+    return thinned

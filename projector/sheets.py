@@ -1,0 +1,60 @@
+"""Sheets: the current canvas, resets, and what a wall loads (services and selectors)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from projector.models import Segment, Sheet
+
+
+def sheet_current() -> Sheet:
+    """The sheet phones draw on now; the first one is made on demand."""
+    sheet = Sheet.objects.filter(ended_at__isnull=True).order_by("-id").first()
+    if sheet is None:
+        with transaction.atomic():
+            sheet = Sheet.objects.select_for_update().filter(ended_at__isnull=True).first()
+            if sheet is None:
+                sheet = Sheet.objects.create()
+    return sheet
+
+
+def sheet_reset() -> Sheet:
+    """Archive the current sheet and start an empty one."""
+    with transaction.atomic():
+        Sheet.objects.filter(ended_at__isnull=True).update(ended_at=timezone.now())
+        return Sheet.objects.create()
+
+
+def sheet_snapshot(*, sheet: Sheet) -> dict:
+    """Everything a wall needs to draw a sheet, grouped by stroke in drawing order.
+
+    `stored` holds, per server process, the highest frame seq whose segments are all
+    stored (the writer stores a frame in one transaction, in order).
+    """
+    stored = dict(
+        Segment.objects.filter(sheet=sheet)
+        .values("origin")
+        .annotate(last=Max("frame_seq"))
+        .values_list("origin", "last")
+    )
+    strokes: dict[str, dict] = {}
+    rows = (
+        Segment.objects.filter(sheet=sheet, removed=False)
+        .order_by("id")
+        .values_list("client", "seq", "stroke", "device", "color", "width", "points", "is_end")
+    )
+    for client, seq, stroke, device, color, width, points, is_end in rows.iterator(2000):
+        stroke_key = f"{client}:{stroke}"
+        entry = strokes.get(stroke_key)
+        if entry is None:
+            entry = strokes[stroke_key] = {
+                "stroke": stroke_key,
+                "device": device,
+                "color": color,
+                "width": width,
+                "segments": [],
+            }
+        entry["segments"].append({"key": f"{client}:{seq}", "points": points, "end": is_end})
+    return {"sheet": sheet.pk, "stored": stored, "strokes": list(strokes.values())}
