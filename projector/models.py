@@ -119,7 +119,10 @@ class Segment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["client", "seq"], name="segment_identity"),
         ]
-        indexes = [models.Index(fields=["sheet", "id"])]
+        indexes = [
+            models.Index(fields=["sheet", "id"]),
+            models.Index(fields=["origin", "frame_seq"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.client}:{self.seq}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from projector.models import Segment, Sheet
@@ -27,18 +26,32 @@ def sheet_reset() -> Sheet:
         return Sheet.objects.create()
 
 
-def sheet_snapshot(*, sheet: Sheet) -> dict:
-    """Everything a wall needs to draw a sheet, grouped by stroke in drawing order.
+def stored_through(*, origins: list[str]) -> dict[str, int]:
+    """Per server process, the highest frame seq whose segments are all stored.
 
-    `stored` holds, per server process, the highest frame seq whose segments are all
-    stored (the writer stores a frame in one transaction, in order).
+    A process's writer stores each frame in one transaction, in seq order, so the
+    highest stored seq is a watermark. An index makes each lookup one probe.
     """
-    stored = dict(
-        Segment.objects.filter(sheet=sheet)
-        .values("origin")
-        .annotate(last=Max("frame_seq"))
-        .values_list("origin", "last")
+    return {
+        origin: last
+        for origin in origins[:32]
+        if (
+            last := Segment.objects.filter(origin=origin)
+            .order_by("-frame_seq")
+            .values_list("frame_seq", flat=True)
+            .first()
+        )
+        is not None
+    }
+
+
+def sheet_snapshot(*, sheet: Sheet, origins: list[str] = ()) -> dict:
+    """Everything a wall needs to draw a sheet, grouped by stroke in drawing order,
+    and the stored watermark of the sheet's processes and of `origins`."""
+    sheet_origins = set(
+        Segment.objects.filter(sheet=sheet).values_list("origin", flat=True).distinct()
     )
+    stored = stored_through(origins=sorted(sheet_origins | set(origins)))
     strokes: dict[str, dict] = {}
     rows = (
         Segment.objects.filter(sheet=sheet, removed=False)

@@ -24,7 +24,8 @@ def wall(request):
 @require_GET
 def sheet(request):
     """The current sheet's strokes, for a wall that (re)connects."""
-    body = sheet_snapshot(sheet=sheet_current())
+    origins = [o for o in request.GET.get("origins", "").split(",") if o][:32]
+    body = sheet_snapshot(sheet=sheet_current(), origins=origins)
     body["exhibit"] = exhibit_snapshot_load().for_wall()
     response = HttpResponse(orjson.dumps(body), content_type="application/json")
     response["Cache-Control"] = "no-store"

@@ -1,0 +1,8 @@
+"""Settings for the test process: the project's own, read with debug on unless the
+test run says otherwise (servers the tests start get their own environment)."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from installation.settings import *  # noqa: E402, F403
