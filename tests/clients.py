@@ -67,8 +67,13 @@ class PhoneClient:
     async def start(self, points, color: str = "#f94144", width: float = 0.006) -> int:
         self.stroke += 1
         return await self.send(
-            {"type": "start", "stroke": self.stroke, "color": color, "width": width,
-             "points": [list(p) for p in points]}
+            {
+                "type": "start",
+                "stroke": self.stroke,
+                "color": color,
+                "width": width,
+                "points": [list(p) for p in points],
+            }
         )
 
     async def points(self, points) -> int:
@@ -215,4 +220,5 @@ class WallClient:
         await self.ws.close()
         if self._resync is not None:
             self._resync.cancel()
-        await asyncio.gather(self._reader, *(t for t in [self._resync] if t), return_exceptions=True)
+        tasks = [t for t in (self._reader, self._resync) if t is not None]
+        await asyncio.gather(*tasks, return_exceptions=True)

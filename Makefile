@@ -1,0 +1,52 @@
+# Two commands matter: `make run` serves the installation, `make test` tests it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+PORT ?= 8000
+POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help install run lan test test-sqlite test-postgres lint bench bench-quick ci clean
+
+help:
+	@echo "make run    serve the installation on port $(PORT) (SQLite, in-memory layer)"
+	@echo "make test   run the whole test suite (SQLite, then PostgreSQL)"
+	@echo "make bench  run the crowd benchmark (make bench-quick: under a minute)"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput -v0
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py collectstatic --noinput -v0
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python -m installation.serve --lan --port $(PORT)
+
+test: install lint test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/python -m pytest
+
+# The database-facing tests again, on the machine's PostgreSQL server.
+test-postgres: install
+	DATABASE_URL=$(POSTGRES_TEST_URL) $(BIN)/python -m pytest -m database
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python -m bench.crowd
+
+bench-quick: install
+	$(BIN)/python -m bench.crowd --quick
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
