@@ -40,10 +40,38 @@ def start_server():
         server.close()
 
 
-@pytest.fixture(autouse=True)
-async def _stop_runtime():
-    """Consumer tests start a per-loop runtime; stop it with the test's loop."""
-    yield
-    from installation.runtime import runtime_stop
+@pytest.fixture
+async def runtime():
+    """This process's runtime for consumer tests, stopped with the test's event loop."""
+    from installation.runtime import runtime_get, runtime_stop
 
+    yield await runtime_get()
     await runtime_stop()
+
+
+# Function-scoped on purpose: Playwright's sync API marks an event loop as running
+# for as long as it is started, which would break the async tests that follow.
+@pytest.fixture
+def playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture
+def browser(playwright):
+    """Debian's headless Chromium, driven by Playwright (never a downloaded browser)."""
+    from tests.parts import CHROMIUM_ARGS, chromium_path
+
+    browser = playwright.chromium.launch(
+        executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def devices(playwright):
+    """Playwright's device profiles (phones with touch, viewport and user agent)."""
+    return playwright.devices
