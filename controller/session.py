@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from controller import close_codes
+from controller.colors import color_pick, colors_in_use
 from controller.messages import (
     Hello,
     Ping,
@@ -77,6 +78,8 @@ class DrawingSession:
         self.client = hello.client
         acked = runtime.acked.get(hello.client, 0)
         exhibit = runtime.exhibit
+        taken = colors_in_use(runtime, excluding=self)
+        self.color = color_pick(exhibit.palette, taken, self.device)
         return {
             "type": "welcome",
             "device": self.device,
@@ -84,6 +87,7 @@ class DrawingSession:
             "acked": acked,
             "state": "paused" if exhibit.paused else "live",
             "sheet": exhibit.sheet,
+            "color": self.color,
             "exhibit": exhibit.for_phone(),
             "limits": exhibit.limits_for_phone(),
             "ink": runtime.ink.level(self.device),
