@@ -1,0 +1,261 @@
+"""The phone and wall consumers through channels.testing.WebsocketCommunicator."""
+
+import json
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from controller import close_codes, consumers
+from controller.devices import device_sign
+from controller.models import Device
+from installation.asgi import application
+from projector.models import Exhibit, Segment, Sheet
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.database]
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+def phone(device: str | None = None) -> WebsocketCommunicator:
+    headers = [ORIGIN, (b"host", b"localhost")]
+    if device:
+        headers.append((b"cookie", f"wall_device={device_sign(device)}".encode()))
+    return WebsocketCommunicator(application, "/ws/draw/", headers=headers)
+
+
+def wall() -> WebsocketCommunicator:
+    return WebsocketCommunicator(
+        application, "/ws/wall/", headers=[ORIGIN, (b"host", b"localhost")]
+    )
+
+
+async def hello(comm, client="client-one") -> dict:
+    connected, _ = await comm.connect()
+    assert connected
+    await comm.send_json_to({"type": "hello", "client": client})
+    return await next_of(comm, "welcome")
+
+
+async def next_of(comm, kind: str, timeout: float = 2) -> dict:
+    while True:
+        message = json.loads(await comm.receive_from(timeout))
+        if message["type"] == kind:
+            return message
+
+
+def start(seq, stroke=1, points=((0.1, 0.1),), color="#f94144", width=0.006):
+    return {"type": "start", "seq": seq, "stroke": stroke, "color": color, "width": width,
+            "points": [list(p) for p in points]}  # fmt: skip
+
+
+async def test_a_stroke_is_acknowledged_and_reaches_the_wall(runtime):
+    w = wall()
+    assert (await w.connect())[0]
+    assert (await next_of(w, "hello"))["sheet"] == runtime.exhibit.sheet
+    p = phone("d_phone1")
+    welcome = await hello(p)
+    assert welcome["device"] == "d_phone1" and welcome["acked"] == 0
+    assert welcome["limits"]["ink_burst"] == runtime.exhibit.ink_burst
+    await p.send_json_to(start(1, points=[(0.1, 0.1), (0.2, 0.2)]))
+    await p.send_json_to({"type": "end", "seq": 2, "stroke": 1, "points": [[0.3, 0.3]]})
+    assert (await next_of(p, "ack"))["seq"] == 1
+    assert (await next_of(p, "ack"))["seq"] == 2
+    frame = await next_of(w, "frame")
+    keys = [s["key"] for s in frame["segments"]]
+    while len(keys) < 2:
+        keys += [s["key"] for s in (await next_of(w, "frame"))["segments"]]
+    assert keys == ["client-one:1", "client-one:2"]
+    await p.disconnect()
+    await w.disconnect()
+
+
+async def test_a_resent_message_is_acknowledged_but_not_drawn_twice(runtime):
+    p = phone("d_phone1")
+    await hello(p)
+    await p.send_json_to(start(1))
+    await next_of(p, "ack")
+    await p.disconnect()
+    again = phone("d_phone1")
+    welcome = await hello(again)
+    assert welcome["acked"] == 1, "the server tells the phone what it already has"
+    await again.send_json_to(start(1))
+    assert (await next_of(again, "ack"))["seq"] == 1
+    assert runtime.mixer.points_in == 1
+    await again.disconnect()
+
+
+async def test_bad_messages_get_a_code_and_the_connection_goes_on(runtime):
+    p = phone("d_phone1")
+    await hello(p)
+    await p.send_to(text_data="{not json")
+    assert (await next_of(p, "error"))["code"] == "bad_json"
+    await p.send_json_to(start(1, points=[(2, 2)]))
+    error = await next_of(p, "error")
+    assert (error["code"], error["seq"]) == ("bad_point", 1)
+    await p.send_json_to({"type": "points", "seq": 2, "stroke": 99, "points": [[0, 0]]})
+    assert (await next_of(p, "error"))["code"] == "unknown_stroke"
+    await p.send_json_to(start(3))
+    assert (await next_of(p, "ack"))["seq"] == 3
+    assert runtime.violations["bad_json"] == 1
+    await p.disconnect()
+
+
+async def test_strokes_before_hello_are_refused(runtime):
+    p = phone()
+    assert (await p.connect())[0]
+    await p.send_json_to(start(1))
+    assert (await next_of(p, "error"))["code"] == "no_hello"
+    await p.disconnect()
+
+
+async def test_binary_frames_are_refused_then_closed(runtime):
+    p = phone()
+    await hello(p)
+    for _ in range(2):
+        await p.send_to(bytes_data=b"\x00\xff")
+        assert (await next_of(p, "error"))["code"] == "binary_frame"
+    await p.send_to(bytes_data=b"\x00\xff")
+    assert (await p.receive_output(2))["code"] == close_codes.UNSUPPORTED_DATA
+
+
+async def test_a_connection_that_never_says_hello_is_closed(runtime, monkeypatch):
+    monkeypatch.setattr(consumers, "HELLO_TIMEOUT", 0.1)
+    p = phone()
+    assert (await p.connect())[0]
+    assert (await p.receive_output(2))["code"] == close_codes.NO_HELLO
+
+
+async def test_a_message_flood_is_rate_limited_then_closed(runtime):
+    p = phone("d_flood")
+    await hello(p)
+    limit = runtime.exhibit.max_messages
+    for seq in range(1, limit + 30):
+        await p.send_json_to({"type": "ping", "seq": seq})
+    codes = []
+    while True:
+        output = await p.receive_output(2)
+        if output["type"] == "websocket.close":
+            break
+        codes.append(json.loads(output["text"]).get("code"))
+    assert output["code"] == close_codes.POLICY_VIOLATION
+    assert codes.count("rate_limited") > 20 and codes.count(None) == limit - 1
+
+
+async def test_out_of_ink_drops_whole_segments_and_says_so(runtime):
+    p = phone("d_greedy")
+    await hello(p)
+    burst = int(runtime.exhibit.ink_burst)
+    points = [(0.5, 0.5)] * 60
+    drops = []
+    for seq in range(1, burst // 60 + 3):
+        message = start(seq, stroke=seq, points=points)
+        await p.send_json_to(message)
+        drops.append((await next_of(p, "ack")).get("dropped"))
+    assert drops[: burst // 60] == [None] * (burst // 60)
+    assert drops[-1] == "out_of_ink"
+    assert runtime.mixer.points_in == (burst // 60) * 60, "no half segments"
+    await p.disconnect()
+
+
+async def test_a_blocked_phone_is_told_and_closed(runtime):
+    await Device.objects.acreate(id="d_bad", blocked=True)
+    await runtime.reload()
+    p = phone("d_bad")
+    assert (await p.connect())[0]
+    assert json.loads(await p.receive_from(2)) == {"type": "state", "state": "blocked"}
+    assert (await p.receive_output(2))["code"] == close_codes.BLOCKED
+
+
+async def test_too_many_connections_from_one_phone(runtime):
+    cap = runtime.exhibit.max_connections_per_device
+    tabs = [phone("d_tabs") for _ in range(cap)]
+    for tab in tabs:
+        await hello(tab)
+    extra = phone("d_tabs")
+    assert (await extra.connect())[0]
+    assert (await next_of(extra, "error"))["code"] == "too_many_connections"
+    assert (await extra.receive_output(2))["code"] == close_codes.TOO_MANY_CONNECTIONS
+    for tab in tabs:
+        await tab.disconnect()
+
+
+async def test_the_queue_lets_a_waiting_phone_in_when_one_leaves(runtime):
+    await Exhibit.objects.filter(pk=1).aupdate(max_drawing=1)
+    await runtime.reload()
+    first, second = phone("d_first"), phone("d_second")
+    await hello(first, "client-first")
+    assert (await second.connect())[0]
+    assert json.loads(await second.receive_from(2)) == {
+        "type": "state", "state": "full", "position": 1,
+    }  # fmt: skip
+    await second.send_json_to({"type": "hello", "client": "client-second"})
+    await next_of(second, "welcome")
+    await second.send_json_to(start(1))
+    assert (await next_of(second, "ack"))["dropped"] == "full"
+    await first.disconnect()
+    assert await next_of(second, "state") == {"type": "state", "state": "live"}
+    await second.send_json_to(start(2, stroke=2))
+    assert "dropped" not in await next_of(second, "ack")
+    await second.disconnect()
+
+
+async def test_paused_drawing_is_acknowledged_but_not_drawn(runtime):
+    await Exhibit.objects.filter(pk=1).aupdate(paused=True)
+    await runtime.reload()
+    p = phone("d_p")
+    welcome = await hello(p)
+    assert welcome["state"] == "paused"
+    await p.send_json_to(start(1))
+    assert (await next_of(p, "ack"))["dropped"] == "paused"
+    await p.disconnect()
+
+
+@pytest.mark.parametrize(
+    "crafted",
+    [
+        {"type": "reset"},
+        {"type": "pause"},
+        {"type": "block", "device": "d_victim"},
+        {"type": "exhibit.changed"},
+        {"type": "remove", "device": "d_victim"},
+        {"type": "wall.message", "text": '{"type": "reset"}'},
+    ],
+)
+async def test_a_phone_cannot_trigger_curator_actions(runtime, crafted):
+    sheet = runtime.exhibit.sheet
+    p = phone("d_attacker")
+    await hello(p)
+    await p.send_json_to(crafted)
+    assert (await next_of(p, "error"))["code"] == "bad_shape"
+    await p.disconnect()
+    assert await Sheet.objects.filter(ended_at__isnull=True).aget() == await Sheet.objects.aget(
+        pk=sheet
+    )
+    assert not await Device.objects.filter(blocked=True).aexists()
+    assert not (await Exhibit.objects.aget(pk=1)).paused
+    assert not await Segment.objects.filter(removed=True).aexists()
+
+
+async def test_a_wall_cannot_act_either(runtime):
+    w = wall()
+    assert (await w.connect())[0]
+    await next_of(w, "hello")
+    await w.send_json_to({"type": "reset"})
+    await w.send_json_to({"type": "start", "seq": 1, "stroke": 1, "color": "#f94144",
+                          "width": 0.006, "points": [[0, 0]]})  # fmt: skip
+    await w.disconnect()
+    assert runtime.mixer.points_in == 0
+    assert await Sheet.objects.acount() == 1
+
+
+async def test_reconnecting_does_not_refill_ink(runtime):
+    p = phone("d_ink")
+    await hello(p, "client-ink-1")
+    await p.send_json_to(start(1, points=[(0.5, 0.5)] * 60))
+    level = (await next_of(p, "ack"))["ink"]
+    await p.disconnect()
+    again = phone("d_ink")
+    welcome = await hello(again, "client-ink-2")  # a new page load, same phone
+    assert welcome["ink"] < runtime.exhibit.ink_burst
+    assert welcome["ink"] == pytest.approx(level, abs=runtime.exhibit.ink_rate * 0.5)
+    await again.disconnect()

@@ -1,0 +1,93 @@
+"""The Mixer: one frame per tick, whatever the channel layer does."""
+
+import asyncio
+
+import orjson
+
+from projector.frames import AcceptedSegment
+from projector.mixer import Mixer
+
+
+def seg(client: str, seq: int, n: int = 3, device: str = "d") -> AcceptedSegment:
+    points = [(i / 10, i / 10) for i in range(n)]
+    return AcceptedSegment(device, client, seq, 1, "#ff0066", 0.01, points, seq == 1, False, 0.0)
+
+
+class Writer:
+    def __init__(self) -> None:
+        self.batches = []
+
+    def submit(self, batch) -> None:
+        self.batches.append(batch)
+
+
+async def test_many_segments_become_one_frame_per_tick():
+    sent: list[str] = []
+
+    async def publish(text: str) -> None:
+        sent.append(text)
+
+    writer = Writer()
+    mixer = Mixer(origin="o1", publish=publish, writer=writer, tick=0.01, sheet=3)
+    mixer.start()
+    for phone in range(50):
+        mixer.add(seg(f"client{phone:04d}", 1))
+    await asyncio.sleep(0.05)
+    mixer.add(seg("client0000", 2))
+    await asyncio.sleep(0.05)
+    await mixer.stop()
+    frames = [orjson.loads(t) for t in sent]
+    assert [f["seq"] for f in frames] == [1, 2]
+    assert len(frames[0]["segments"]) == 50 and frames[0]["sheet"] == 3
+    assert frames[1]["segments"][0]["key"] == "client0000:2"
+    assert [(b.origin, b.frame_seq, len(b.segments)) for b in writer.batches] == [
+        ("o1", 1, 50),
+        ("o1", 2, 1),
+    ]
+
+
+async def test_a_failing_channel_layer_drops_frames_but_keeps_mixing_and_storing():
+    calls = 0
+
+    async def publish(text: str) -> None:
+        nonlocal calls
+        calls += 1
+        raise ConnectionError("redis is restarting")
+
+    writer = Writer()
+    mixer = Mixer(origin="o1", publish=publish, writer=writer, tick=0.01)
+    mixer.start()
+    for i in range(1, 4):
+        mixer.add(seg("clientAAAA", i))
+        await asyncio.sleep(0.03)
+    await mixer.stop()
+    assert calls == 3 and mixer.frames_dropped == 3 and mixer.frames_sent == 0
+    assert [b.frame_seq for b in writer.batches] == [1, 2, 3], "stored anyway, for resync"
+
+
+async def test_a_hanging_channel_layer_never_blocks_the_tick():
+    async def publish(text: str) -> None:
+        await asyncio.sleep(3600)
+
+    mixer = Mixer(origin="o1", publish=publish, writer=None, tick=0.005, queue_size=2)
+    mixer.start()
+    for i in range(1, 10):
+        mixer.add(seg("clientAAAA", i))
+        await asyncio.sleep(0.01)
+    assert mixer.seq == 9, "ticks went on while the layer hung"
+    assert mixer.frames_dropped >= 6, "frames beyond the small queue were dropped"
+    await mixer.stop()
+
+
+async def test_the_budget_is_shared_per_tick():
+    sent: list[str] = []
+
+    async def publish(text: str) -> None:
+        sent.append(text)
+
+    mixer = Mixer(origin="o1", publish=publish, writer=None, tick=1, budget=30)
+    for phone, n in (("a", 60), ("b", 10), ("c", 10)):
+        mixer.add(seg(f"client{phone}aaa", 1, n=n, device=phone))
+    frame = orjson.loads(mixer.flush())
+    counts = {s["device"]: len(s["points"]) for s in frame["segments"]}
+    assert counts == {"a": 10, "b": 10, "c": 10}
