@@ -1,24 +1,64 @@
+import base64
+import hashlib
+import io
+from functools import cache
+
 import orjson
 import segno
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from installation.join import join_label, join_url
 from projector.exhibit import exhibit_snapshot_load
 from projector.sheets import sheet_current, sheet_snapshot
 
+# The CDN copy must be byte-for-byte the vendored one (npm's lib/p5.min.js).
+P5_VERSION = "2.3.4"
+P5_CDN = f"https://cdn.jsdelivr.net/npm/p5@{P5_VERSION}/lib/p5.min.js"
+P5_LOCAL = "vendor/p5/p5.min.js"
+P5_CDN_TIMEOUT_MS = 4000  # a venue whose DNS hangs must not wait long for the fallback
+
+
+@cache
+def p5_integrity() -> str:
+    """Subresource integrity of the vendored p5.js, which the CDN file must match."""
+    path = settings.BASE_DIR / "static" / P5_LOCAL
+    digest = hashlib.sha384(path.read_bytes()).digest()
+    return "sha384-" + base64.b64encode(digest).decode()
+
 
 @require_GET
 def wall(request):
     """The projector page."""
     url = join_url(request)
-    exhibit = exhibit_snapshot_load()
-    return render(
-        request,
-        "projector/wall.html",
-        {"join_url": url, "join_label": join_label(url), "exhibit": exhibit.for_wall()},
-    )
+    exhibit = exhibit_snapshot_load().for_wall()
+    config = {
+        "exhibit": exhibit,
+        "join_url": url,
+        "join_label": join_label(url),
+        "ws_path": "/ws/wall/",
+        "sheet_url": reverse("sheet"),
+        "replay_url": "/projector/sheet/{id}/",  # the curator side serves it
+        "p5": {
+            "cdn": P5_CDN,
+            "local": static(P5_LOCAL),
+            "integrity": p5_integrity(),
+            "timeout_ms": P5_CDN_TIMEOUT_MS,
+        },
+    }
+    context = {
+        "config": config,
+        "exhibit": exhibit,
+        "join_url": url,
+        "join_label": config["join_label"],
+    }
+    response = render(request, "projector/wall.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET
@@ -36,8 +76,20 @@ def sheet(request):
 def join_qr(request):
     """The join address as an SVG QR code, drawn on the server."""
     qr = segno.make(join_url(request), error="m")
-    svg = qr.svg_inline(scale=10, dark="#000000", light="#ffffff", border=2)
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    buffer = io.BytesIO()
+    # A standalone file (xmlns) with a viewBox, so it scales to any size; the
+    # four-module quiet zone the QR standard asks for, so phones find it from afar.
+    qr.save(
+        buffer,
+        kind="svg",
+        border=4,
+        xmldecl=False,
+        svgns=True,
+        omitsize=True,
+        dark="#000000",
+        light="#ffffff",
+    )
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
     response["Cache-Control"] = "no-cache"
     return response
 

@@ -1,0 +1,89 @@
+// Draws strokes onto a 2D context, a few points at a time: quadratic curves through
+// the midpoints of successive points (smooth, and each new point only adds one curve),
+// width from the stroke's width (a fraction of the canvas width) and pressure.
+// The wall calls it with its persistent p5.Graphics buffer's context; no DOM here.
+(function (root) {
+  "use strict";
+
+  // Pressure 0..1 scales the width between 40 % and 160 %; no pressure is 100 %.
+  function pressureScale(point) {
+    return point.length > 2 && Number.isFinite(point[2]) ? 0.4 + 1.2 * point[2] : 1;
+  }
+
+  class Pen {
+    constructor() {
+      this.pens = new Map(); // stroke key -> {x, y, mx, my, w}
+    }
+
+    forget() {
+      this.pens.clear();
+    }
+
+    // Continue `stroke` with one segment's points. W, H: the buffer's size in CSS px.
+    segment(ctx, stroke, entry, W, H, alpha) {
+      const points = entry.points;
+      const base = Math.max(0.75, (stroke.width || 0.006) * W);
+      let pen = this.pens.get(stroke.stroke);
+      ctx.globalAlpha = alpha === undefined ? 1 : alpha;
+      ctx.strokeStyle = stroke.color;
+      ctx.fillStyle = stroke.color;
+      for (let i = 0; i < points.length; i += 1) {
+        const p = points[i];
+        const x = p[0] * W;
+        const y = p[1] * H;
+        const w = base * pressureScale(p);
+        if (!pen) {
+          // The stroke's first point: a dot, so a tap leaves a mark too.
+          ctx.beginPath();
+          ctx.arc(x, y, w / 2, 0, Math.PI * 2);
+          ctx.fill();
+          pen = { x, y, mx: x, my: y, w };
+          this.pens.set(stroke.stroke, pen);
+          continue;
+        }
+        const mx = (pen.x + x) / 2;
+        const my = (pen.y + y) / 2;
+        ctx.lineWidth = (pen.w + w) / 2;
+        ctx.beginPath();
+        ctx.moveTo(pen.mx, pen.my);
+        ctx.quadraticCurveTo(pen.x, pen.y, mx, my);
+        ctx.stroke();
+        pen.x = x;
+        pen.y = y;
+        pen.mx = mx;
+        pen.my = my;
+        pen.w = w;
+      }
+      if (entry.end && pen) {
+        // The curve stops half-way to the last point until the next one; finish it.
+        ctx.lineWidth = pen.w;
+        ctx.beginPath();
+        ctx.moveTo(pen.mx, pen.my);
+        ctx.lineTo(pen.x, pen.y);
+        ctx.stroke();
+        this.pens.delete(stroke.stroke);
+      }
+    }
+
+    // Redraw every stroke from the model; alphaOf(entry) gives each segment's opacity.
+    redraw(ctx, strokes, W, H, alphaOf) {
+      this.forget();
+      for (const stroke of strokes.values()) {
+        for (const entry of stroke.segments) {
+          const alpha = alphaOf ? alphaOf(entry) : 1;
+          this.segment(ctx, stroke, entry, W, H, alpha);
+        }
+      }
+      ctx.globalAlpha = 1;
+    }
+  }
+
+  Pen.prepare = function (ctx, density) {
+    ctx.setTransform(density, 0, 0, density, 0, 0);
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.globalCompositeOperation = "source-over";
+  };
+
+  root.WallPen = Pen;
+})(typeof window !== "undefined" ? window : globalThis);

@@ -1,0 +1,528 @@
+// The projector page: connects to /ws/wall/, keeps the picture in sync (sync.js),
+// draws it with p5.js onto a persistent buffer (pen.js), and stays up for weeks:
+// reconnect with backoff, a watchdog, wake lock, no cursor, a status on demand.
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("wall-config").textContent);
+  const params = new URLSearchParams(location.search);
+  const BACKOFF_BASE_MS = 500;
+  const BACKOFF_MAX_MS = Number(params.get("backoff_max")) || 10000;
+  const FADE_FLOOR = 0.02; // what is left of ink after fade_seconds
+  const TROUBLE_AFTER_MS = 4000; // a blip shorter than this shows nothing
+
+  const state = {
+    mode: params.has("replay") ? "replay" : "live",
+    connection: "starting", // connecting, loading, live, waiting, blocked, error
+    since: Date.now(),
+    exhibit: Object.assign({}, config.exhibit),
+    presence: { connected: 0, drawing: 0 },
+    lastInkAt: Date.now(),
+    attract: false,
+    latencyMs: null,
+    fps: 0,
+    pointsPerSecond: 0,
+    reconnects: 0,
+    p5Source: null,
+    box: { x: 0, y: 0, w: 1, h: 1 },
+    replay: null,
+    error: null,
+  };
+
+  const el = {
+    stage: document.getElementById("stage"),
+    join: document.getElementById("join"),
+    joinCount: document.getElementById("join-count"),
+    attract: document.getElementById("attract"),
+    status: document.getElementById("status"),
+    notice: document.getElementById("notice"),
+  };
+
+  // -- drawing --------------------------------------------------------------------
+
+  const pen = new window.WallPen();
+  let p5i = null; // the p5 instance
+  let ink = null; // p5.Graphics: the persistent buffer strokes are drawn onto
+  let density = 1;
+  let redrawPending = false;
+  let lastFadeAt = 0;
+  let lastPruneAt = Date.now();
+  let pointsThisSecond = 0;
+
+  function inkContext() {
+    const ctx = ink.drawingContext;
+    window.WallPen.prepare(ctx, density);
+    return ctx;
+  }
+
+  function fadeAlpha(entry) {
+    const fade = state.exhibit.fade_seconds || 0;
+    if (!fade) return 1;
+    const age = (sync.serverNow() - entry.t) / 1000;
+    return Math.pow(FADE_FLOOR, Math.max(0, age) / fade);
+  }
+
+  function drawSegment(stroke, entry) {
+    if (!ink) return;
+    pen.segment(inkContext(), stroke, entry, state.box.w, state.box.h, fadeAlpha(entry));
+  }
+
+  function clearInk() {
+    pen.forget();
+    if (ink) ink.clear();
+  }
+
+  function redrawAll() {
+    redrawPending = false;
+    if (!ink) return;
+    clearInk();
+    pen.redraw(inkContext(), sync.strokes, state.box.w, state.box.h, fadeAlpha);
+  }
+
+  // Letterbox the exhibit's aspect ratio in the window.
+  function layout() {
+    const W = window.innerWidth;
+    const H = window.innerHeight;
+    const aspect = state.exhibit.aspect || 16 / 9;
+    let w = W;
+    let h = Math.round(W / aspect);
+    if (h > H) {
+      h = H;
+      w = Math.round(H * aspect);
+    }
+    state.box = { x: Math.floor((W - w) / 2), y: Math.floor((H - h) / 2), w, h };
+    placeJoinCard(W, H);
+    if (!p5i) return;
+    p5i.resizeCanvas(W, H);
+    if (ink) ink.resizeCanvas(w, h);
+    else {
+      ink = p5i.createGraphics(w, h);
+      ink.pixelDensity(density);
+    }
+    redrawAll(); // a new size: draw again from the data, not by stretching pixels
+  }
+
+  // The QR code goes where it hides nothing: the letterbox margin when it is wide
+  // enough, else a small translucent card in the canvas's bottom-right corner.
+  function placeJoinCard(W, H) {
+    const box = state.box;
+    const qr = Math.round(Math.max(120, Math.min(320, Math.min(W, H) * 0.2)));
+    const card = qr + 70; // the QR, the address and the count under it
+    const side = W - box.x - box.w;
+    const below = H - box.y - box.h;
+    const pad = 16;
+    el.join.style.setProperty("--qr", qr + "px");
+    el.join.classList.remove("in-margin");
+    let right = box.x + pad;
+    let bottom = box.y + pad;
+    if (side >= qr + 2 * pad) {
+      right = Math.max(pad, (side - qr - 20) / 2);
+      bottom = Math.max(pad, box.y + pad);
+      el.join.classList.add("in-margin");
+    } else if (below >= card + pad) {
+      right = box.x + pad;
+      bottom = Math.max(pad, (below - card) / 2);
+      el.join.classList.add("in-margin");
+    }
+    el.join.style.right = right + "px";
+    el.join.style.bottom = bottom + "px";
+  }
+
+  // A slow fade: ink loses a little opacity every step; every fade_seconds the model
+  // drops what has faded out and the buffer is redrawn by age (no 8-bit ghosts).
+  function fadeStep(now) {
+    const fade = state.exhibit.fade_seconds || 0;
+    if (!fade || !ink) return;
+    const step = Math.max(100, (fade * 1000) / 100);
+    if (now - lastFadeAt >= step) {
+      lastFadeAt = now;
+      const ctx = inkContext();
+      ctx.globalCompositeOperation = "destination-out";
+      ctx.globalAlpha = 1 - Math.pow(FADE_FLOOR, step / (fade * 1000));
+      ctx.fillRect(0, 0, state.box.w, state.box.h);
+      ctx.globalCompositeOperation = "source-over";
+      ctx.globalAlpha = 1;
+    }
+    if (now - lastPruneAt >= Math.max(10000, fade * 1000)) {
+      lastPruneAt = now;
+      sync.prune(sync.serverNow() - fade * 1000);
+      redrawAll();
+    }
+  }
+
+  function sketch(p) {
+    p.setup = function () {
+      density = Math.min(window.devicePixelRatio || 1, 3);
+      p.pixelDensity(density);
+      p.createCanvas(window.innerWidth, window.innerHeight).parent(el.stage);
+      p.noCursor();
+      p5i = p;
+      layout();
+    };
+    p.draw = function () {
+      const now = Date.now();
+      if (state.replay) replayStep(now);
+      if (redrawPending) redrawAll();
+      fadeStep(now);
+      p.background(0);
+      p.noStroke();
+      p.fill(state.exhibit.background || "#111111");
+      p.rect(state.box.x, state.box.y, state.box.w, state.box.h);
+      if (ink) p.image(ink, state.box.x, state.box.y, state.box.w, state.box.h);
+      countFrame(now);
+    };
+    p.windowResized = layout;
+  }
+
+  // -- the picture's data ----------------------------------------------------------
+
+  async function fetchSheet(origins) {
+    const query = origins.length ? "?origins=" + encodeURIComponent(origins.join(",")) : "";
+    const response = await fetch(config.sheet_url + query, { cache: "no-store" });
+    if (!response.ok) throw new Error("sheet: HTTP " + response.status);
+    return response.json();
+  }
+
+  const sync = new window.WallSync({
+    fetchSheet,
+    onSegment(stroke, entry) {
+      drawSegment(stroke, entry);
+      pointsThisSecond += entry.points.length;
+    },
+    onClear: clearInk,
+    onRedraw() {
+      redrawPending = true;
+    },
+    onExhibit: applyExhibit,
+    onPresence(totals) {
+      state.presence = totals;
+      el.joinCount.hidden = false;
+      el.joinCount.textContent =
+        totals.connected === 1 ? "1 phone" : totals.connected + " phones";
+      if (totals.drawing) el.joinCount.textContent += " · " + totals.drawing + " drawing";
+    },
+    onError(error) {
+      state.error = String(error && error.message ? error.message : error);
+    },
+  });
+
+  function applyExhibit(exhibit) {
+    const before = state.exhibit;
+    state.exhibit = Object.assign({}, before, exhibit);
+    if (state.exhibit.aspect !== before.aspect) layout();
+    if (state.exhibit.fade_seconds !== before.fade_seconds) redrawPending = true;
+  }
+
+  // -- the connection --------------------------------------------------------------
+
+  let socket = null;
+  let attempts = 0;
+  let lastMessageAt = Date.now();
+  let heartbeatMs = 5000;
+  let reconnectTimer = null;
+
+  function setConnection(name) {
+    if (state.connection !== name) {
+      state.connection = name;
+      state.since = Date.now();
+    }
+  }
+
+  function connect() {
+    reconnectTimer = null;
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const ws = new WebSocket(scheme + location.host + config.ws_path);
+    socket = ws;
+    setConnection("connecting");
+    lastMessageAt = Date.now();
+    ws.onmessage = function (event) {
+      if (ws !== socket) return;
+      lastMessageAt = Date.now();
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      onMessage(ws, message);
+    };
+    ws.onclose = function (event) {
+      if (ws !== socket) return;
+      socket = null;
+      sync.disconnected();
+      if (event.code === 4003) {
+        setConnection("blocked");
+        return;
+      }
+      scheduleReconnect();
+    };
+  }
+
+  function onMessage(ws, message) {
+    if (message.type === "hello") {
+      heartbeatMs = (message.heartbeat || 5) * 1000;
+      setConnection("loading");
+      sync.connected(message).then(
+        () => {
+          if (ws !== socket) return;
+          attempts = 0;
+          state.error = null;
+          setConnection("live");
+        },
+        () => {
+          if (ws === socket) ws.close(); // the sheet did not load: start over, later
+        },
+      );
+      return;
+    }
+    if (message.type === "frame") {
+      state.latencyMs = sync.serverNow() - message.time;
+      if (sync.loaded && message.segments && message.segments.length) dismissAttract();
+    }
+    sync.handle(message);
+  }
+
+  function scheduleReconnect() {
+    if (reconnectTimer) return;
+    setConnection("waiting");
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempts);
+    const delay = ceiling / 2 + (Math.random() * ceiling) / 2; // jitter: walls do not stampede
+    attempts += 1;
+    state.reconnects += 1;
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
+  // No frame or heartbeat for three heartbeats: the connection is dead even if the
+  // browser has not noticed (a sleeping switch, a NAT that forgot us).
+  function watchdog() {
+    if (!socket) return;
+    const limit = Math.max(15000, heartbeatMs * 3);
+    if (Date.now() - lastMessageAt > limit) {
+      const dead = socket;
+      socket = null;
+      sync.disconnected();
+      try {
+        dead.close(4000, "watchdog");
+      } catch {
+        /* already closing */
+      }
+      scheduleReconnect();
+    }
+  }
+
+  // -- replay: a stored sheet as a timelapse ----------------------------------------
+
+  async function startReplay() {
+    const id = params.get("replay");
+    const speed = Math.max(0.1, Number(params.get("speed")) || 10);
+    setConnection("loading");
+    let response;
+    try {
+      response = await fetch(config.replay_url.replace("{id}", encodeURIComponent(id)), {
+        cache: "no-store",
+      });
+    } catch (error) {
+      return replayFailed("Replay: the server did not answer (" + error.message + ").");
+    }
+    if (response.status === 404) return replayFailed("Replay: there is no sheet " + id + ".");
+    if (!response.ok) return replayFailed("Replay: HTTP " + response.status + ".");
+    const sheet = await response.json();
+    const timeline = [];
+    for (const stroke of sheet.strokes || []) {
+      for (const segment of stroke.segments) timeline.push({ stroke, segment });
+    }
+    timeline.forEach((item, i) => {
+      item.t = typeof item.segment.t === "number" ? item.segment.t : i * 33;
+    });
+    timeline.sort((a, b) => a.t - b.t);
+    // Idle stretches are cut short: at most two seconds of waiting on screen.
+    let clock = 0;
+    for (let i = 0; i < timeline.length; i += 1) {
+      const gap = i ? timeline[i].t - timeline[i - 1].t : 0;
+      clock += Math.min(gap, 2000 * speed);
+      timeline[i].at = clock / speed;
+    }
+    if (sheet.exhibit) applyExhibit(sheet.exhibit);
+    state.replay = {
+      sheet: sheet.sheet,
+      speed,
+      timeline,
+      next: 0,
+      startedAt: Date.now(),
+      loop: params.get("loop") !== "0",
+    };
+    setConnection("replay");
+  }
+
+  function replayFailed(text) {
+    setConnection("error");
+    state.error = text;
+    el.notice.textContent = text;
+    el.notice.hidden = false;
+  }
+
+  function replayStep(now) {
+    const replay = state.replay;
+    const elapsed = now - replay.startedAt;
+    while (replay.next < replay.timeline.length && replay.timeline[replay.next].at <= elapsed) {
+      const { stroke, segment } = replay.timeline[replay.next];
+      sync.addSegment(stroke, segment, sync.serverNow());
+      replay.next += 1;
+    }
+    const total = replay.timeline.length ? replay.timeline[replay.timeline.length - 1].at : 0;
+    if (replay.loop && replay.next >= replay.timeline.length && elapsed > total + 10000) {
+      sync.known.clear();
+      sync.strokes.clear();
+      clearInk();
+      replay.next = 0;
+      replay.startedAt = now;
+    }
+  }
+
+  // -- the room: attract screen, status, fullscreen, wake lock -----------------------
+
+  function dismissAttract() {
+    state.lastInkAt = Date.now();
+    if (state.attract) {
+      state.attract = false;
+      el.attract.hidden = true;
+    }
+  }
+
+  function checkAttract(now) {
+    const seconds = state.exhibit.attract_seconds || 0;
+    const due = state.mode === "live" && seconds > 0 && now - state.lastInkAt > seconds * 1000;
+    if (due !== state.attract) {
+      state.attract = due;
+      el.attract.hidden = !due;
+    }
+  }
+
+  let frames = 0;
+  let frameWindowStart = performance.now();
+
+  function countFrame() {
+    frames += 1;
+    const now = performance.now();
+    if (now - frameWindowStart >= 1000) {
+      state.fps = Math.round((frames * 1000) / (now - frameWindowStart));
+      state.pointsPerSecond = Math.round((pointsThisSecond * 1000) / (now - frameWindowStart));
+      frames = 0;
+      pointsThisSecond = 0;
+      frameWindowStart = now;
+    }
+  }
+
+  let statusToggled = params.get("status") === "1";
+
+  function trouble(now) {
+    if (state.mode === "replay") return state.connection === "error";
+    if (state.connection !== "live") return now - state.since > TROUBLE_AFTER_MS;
+    return state.latencyMs !== null && state.latencyMs > 3000;
+  }
+
+  function renderStatus() {
+    const now = Date.now();
+    const bad = trouble(now);
+    el.status.hidden = !(statusToggled || bad);
+    el.status.classList.toggle("trouble", bad);
+    if (el.status.hidden) return;
+    const s = sync.stats;
+    const lines = [
+      "connection  " + state.connection + (state.reconnects ? "  (reconnects " + state.reconnects + ")" : ""),
+      "sheet       " + (sync.sheet === null ? "-" : sync.sheet),
+      "fps         " + state.fps,
+      "points/s    " + state.pointsPerSecond,
+      "latency     " + (state.latencyMs === null ? "-" : Math.round(state.latencyMs) + " ms"),
+      "segments    " + s.segments + "  frames " + s.framesApplied,
+      "gaps        " + s.gaps + "  resyncs " + s.resyncs,
+      "phones      " + state.presence.connected + "  drawing " + state.presence.drawing,
+      "p5          " + (state.p5Source || "-"),
+    ];
+    if (state.error) lines.push("error       " + state.error);
+    el.status.textContent = lines.join("\n");
+  }
+
+  function fullscreen() {
+    if (!document.fullscreenElement && document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen().catch(() => {});
+    }
+  }
+
+  let wakeLock = null;
+
+  async function keepAwake() {
+    if (!("wakeLock" in navigator) || document.visibilityState !== "visible") return;
+    if (wakeLock && !wakeLock.released) return;
+    try {
+      wakeLock = await navigator.wakeLock.request("screen");
+      wakeLock.addEventListener("release", () => {
+        wakeLock = null;
+      });
+    } catch {
+      wakeLock = null; // not allowed yet (no user gesture, battery saver): retried below
+    }
+  }
+
+  document.addEventListener("visibilitychange", keepAwake);
+  document.addEventListener("click", () => {
+    fullscreen();
+    keepAwake();
+  });
+  document.addEventListener("keydown", (event) => {
+    const key = event.key.toLowerCase();
+    if (key === "f") fullscreen();
+    if (key === "s") {
+      statusToggled = !statusToggled;
+      renderStatus();
+    }
+  });
+
+  // -- start -------------------------------------------------------------------------
+
+  window.wall = {
+    state,
+    sync,
+    pen,
+    config,
+    get stats() {
+      return Object.assign({}, sync.stats, {
+        fps: state.fps,
+        strokes: sync.strokes.size,
+        keys: sync.known.size,
+      });
+    },
+    get ready() {
+      return !!ink;
+    },
+    keys() {
+      return Array.from(sync.known).sort();
+    },
+    reconnect() {
+      if (socket) socket.close();
+    },
+  };
+
+  window.p5Ready.then(
+    (P5) => {
+      state.p5Source = window.p5Source;
+      new P5(sketch);
+      if (state.mode === "replay") startReplay();
+      else connect();
+    },
+    (error) => {
+      setConnection("error");
+      state.error = error.message;
+      el.notice.textContent = "The wall could not load p5.js.";
+      el.notice.hidden = false;
+    },
+  );
+
+  setInterval(() => {
+    const now = Date.now();
+    watchdog();
+    checkAttract(now);
+    renderStatus();
+    keepAwake();
+  }, 1000);
+})();
