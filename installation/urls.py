@@ -4,11 +4,13 @@ from django.urls import path
 from controller import views as controller_views
 from installation.health import healthz
 from projector import views as projector_views
+from projector.replay import replay_sheet
 
 urlpatterns = [
     path("", controller_views.phone, name="phone"),
     path("projector/", projector_views.wall, name="wall"),
     path("projector/sheet/", projector_views.sheet, name="sheet"),
+    path("projector/sheet/<int:sheet_id>/", replay_sheet, name="sheet-replay"),
     path("projector/join.svg", projector_views.join_qr, name="join-qr"),
     path("poster/", projector_views.poster, name="poster"),
     path("healthz", healthz, name="healthz"),

@@ -1,0 +1,360 @@
+"""The curator's admin for the wall: the exhibit settings (a single row, live), the
+sheets (archive, export, replay, reset) and the "Wall now" page.
+
+Every action is a POST through the stock admin (staff login, CSRF, model
+permissions) and calls a service in projector.moderation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from installation.runtime import runtime_peek
+from projector.export import PNG_WIDTH, sheet_png, sheet_svg
+from projector.models import Exhibit, Sheet
+from projector.moderation import exhibit_pause, exhibit_reset, exhibit_update
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+REPLAY_SPEEDS = (1, 4, 16, 60)
+WALL_NOW_SHEETS = 12
+
+
+def sheets_counted(queryset: QuerySet | None = None) -> QuerySet:
+    """Sheets with their visible stroke and segment counts."""
+    queryset = queryset if queryset is not None else Sheet.objects.all()
+    visible = Q(segments__removed=False)
+    stroke_key = Concat(
+        "segments__client",
+        Value(":"),
+        Cast("segments__stroke", CharField()),
+        output_field=CharField(),
+    )
+    return queryset.annotate(
+        segment_count=Count("segments", filter=visible),
+        stroke_count=Count(stroke_key, filter=visible, distinct=True),
+    )
+
+
+def admin_next(request, default: str) -> str:
+    """Where to go after a curator action: back to an admin page, never elsewhere."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+    if safe and target.startswith(reverse("admin:index")):
+        return target
+    return reverse(default)
+
+
+def replay_url(sheet_id: int, speed: int) -> str:
+    return f"{reverse('wall')}?replay={sheet_id}&speed={speed}"
+
+
+class ExhibitForm(forms.ModelForm):
+    class Meta:
+        model = Exhibit
+        fields = (
+            "title",
+            "invitation",
+            "aspect_ratio",
+            "palette",
+            "brushes",
+            "background",
+            "ink_rate",
+            "ink_burst",
+            "max_points",
+            "max_messages",
+            "wall_budget",
+            "max_drawing",
+            "max_connections_per_device",
+            "fade_seconds",
+            "attract_seconds",
+        )
+
+    def clean_palette(self) -> list[str]:
+        palette = self.cleaned_data["palette"]
+        if not isinstance(palette, list) or not palette or len(palette) > 64:
+            raise forms.ValidationError('A list of 1 to 64 colours, e.g. ["#ff3366"].')
+        for colour in palette:
+            if not isinstance(colour, str) or not COLOUR.match(colour):
+                raise forms.ValidationError(f"{colour!r} is not a colour in #rrggbb form.")
+        return [c.lower() for c in palette]
+
+    def clean_brushes(self) -> list[float]:
+        brushes = self.cleaned_data["brushes"]
+        if not isinstance(brushes, list) or not brushes or len(brushes) > 16:
+            raise forms.ValidationError("A list of 1 to 16 widths, e.g. [0.003, 0.006].")
+        for width in brushes:
+            if isinstance(width, bool) or not isinstance(width, int | float):
+                raise forms.ValidationError(f"{width!r} is not a number.")
+            if not 0 < width <= 0.2:
+                raise forms.ValidationError("A width is a fraction of the wall's width (0..0.2].")
+        return [float(w) for w in brushes]
+
+    def clean_aspect_ratio(self) -> float:
+        aspect = self.cleaned_data["aspect_ratio"]
+        if not 0.2 <= aspect <= 5:
+            raise forms.ValidationError("Width / height between 0.2 and 5 (16:9 is 1.7778).")
+        return aspect
+
+    def clean_background(self) -> str:
+        background = self.cleaned_data["background"]
+        if not COLOUR.match(background):
+            raise forms.ValidationError("A colour in #rrggbb form.")
+        return background
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for name in ("ink_rate", "ink_burst"):
+            if name in data and data[name] <= 0:
+                self.add_error(name, "Must be more than 0.")
+        return data
+
+
+@admin.register(Exhibit)
+class ExhibitAdmin(admin.ModelAdmin):
+    """The single settings row: saving it pushes the settings live everywhere."""
+
+    form = ExhibitForm
+    change_form_template = "admin/projector/exhibit/change_form.html"
+    readonly_fields = ("paused", "updated_at")
+    fieldsets = (
+        ("On the wall", {"fields": ("title", "invitation", "paused", "updated_at")}),
+        ("Canvas", {"fields": ("aspect_ratio", "palette", "brushes", "background")}),
+        (
+            "Limits",
+            {
+                "fields": (
+                    "ink_rate",
+                    "ink_burst",
+                    "max_points",
+                    "max_messages",
+                    "wall_budget",
+                    "max_drawing",
+                    "max_connections_per_device",
+                )
+            },
+        ),
+        ("Wall behaviour", {"fields": ("fade_seconds", "attract_seconds")}),
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        """There is one exhibit: the list goes straight to its form."""
+        exhibit = Exhibit.load()
+        return HttpResponseRedirect(reverse("admin:projector_exhibit_change", args=[exhibit.pk]))
+
+    def save_model(self, request, obj, form, change) -> None:
+        exhibit_update(exhibit=obj)
+        messages.info(request, "The new settings reach every phone and wall within seconds.")
+
+    def get_urls(self):
+        own = [
+            path("pause/", self.admin_site.admin_view(self.pause_view), name="exhibit-pause"),
+            path("resume/", self.admin_site.admin_view(self.resume_view), name="exhibit-resume"),
+            path("wall-now/", self.admin_site.admin_view(self.wall_now_view), name="wall-now"),
+            path(
+                "wall-now.json",
+                self.admin_site.admin_view(self.wall_now_data),
+                name="wall-now-data",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _pause(self, request, *, paused: bool):
+        if request.method != "POST":
+            return HttpResponse("Pause and resume with a POST from the admin.", status=405)
+        if not self.has_change_permission(request):
+            return HttpResponse("You may not change the exhibit.", status=403)
+        exhibit_pause(paused=paused)
+        self.message_user(request, "Drawing is paused." if paused else "Drawing is live again.")
+        return HttpResponseRedirect(admin_next(request, "admin:projector_exhibit_changelist"))
+
+    def pause_view(self, request):
+        """POST: phones stop drawing (the wall keeps its picture)."""
+        return self._pause(request, paused=True)
+
+    def resume_view(self, request):
+        """POST: phones draw again."""
+        return self._pause(request, paused=False)
+
+    def wall_now_view(self, request):
+        """A live view of the wall: phones, drawing, points a second, sheets."""
+        if not self.has_view_permission(request):
+            return HttpResponse("You may not view the exhibit.", status=403)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Wall now",
+            "opts": self.model._meta,
+            "exhibit": Exhibit.load(),
+            "sheets": wall_now_sheets(),
+            "process": process_numbers(),
+            "can_change": self.has_change_permission(request),
+            "speeds": REPLAY_SPEEDS,
+        }
+        return TemplateResponse(request, "admin/projector/wall_now.html", context)
+
+    def wall_now_data(self, request):
+        """What the Wall now page polls: sheets and this process's numbers."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"error": "forbidden"}, status=403)
+        return JsonResponse(
+            {
+                "paused": Exhibit.load().paused,
+                "process": process_numbers(),
+                "sheets": [
+                    {
+                        "sheet": s.pk,
+                        "current": s.is_current,
+                        "strokes": s.stroke_count,
+                        "segments": s.segment_count,
+                        "started_at": s.started_at.isoformat(),
+                        "ended_at": s.ended_at.isoformat() if s.ended_at else None,
+                    }
+                    for s in wall_now_sheets()
+                ],
+            }
+        )
+
+
+def wall_now_sheets() -> list[Sheet]:
+    return list(sheets_counted(Sheet.objects.order_by("-id"))[:WALL_NOW_SHEETS])
+
+
+def process_numbers() -> dict | None:
+    """This process's live numbers (the page adds every process's from presence)."""
+    runtime = runtime_peek()
+    if runtime is None:
+        return None
+    return {
+        "origin": runtime.origin,
+        "connected": len(runtime.phones),
+        "drawing": runtime.admission.drawing_count(),
+        "points_out": runtime.mixer.points_out,
+    }
+
+
+@admin.register(Sheet)
+class SheetAdmin(admin.ModelAdmin):
+    """The archive: every sheet, never deleted; export, replay, and reset."""
+
+    list_display = (
+        "__str__",
+        "current",
+        "started_at",
+        "ended_at",
+        "strokes",
+        "segments",
+        "downloads",
+        "replay",
+    )
+    list_display_links = ("__str__",)
+    readonly_fields = ("started_at", "ended_at", "strokes", "segments", "downloads", "replay")
+    fields = readonly_fields
+    change_list_template = "admin/projector/sheet/change_list.html"
+    actions = None
+
+    def get_queryset(self, request):
+        return sheets_counted(super().get_queryset(request))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # archived, never deleted
+
+    @admin.display(boolean=True, description="on the wall")
+    def current(self, sheet: Sheet) -> bool:
+        return sheet.is_current
+
+    @admin.display(description="strokes", ordering="stroke_count")
+    def strokes(self, sheet: Sheet) -> int:
+        return sheet.stroke_count
+
+    @admin.display(description="segments", ordering="segment_count")
+    def segments(self, sheet: Sheet) -> int:
+        return sheet.segment_count
+
+    @admin.display(description="export")
+    def downloads(self, sheet: Sheet) -> str:
+        return format_html(
+            '<a href="{}">SVG</a> · <a href="{}">PNG</a>',
+            reverse("admin:sheet-svg", args=[sheet.pk]),
+            reverse("admin:sheet-png", args=[sheet.pk]),
+        )
+
+    @admin.display(description="replay on the wall")
+    def replay(self, sheet: Sheet) -> str:
+        return format_html_join(
+            " · ",
+            '<a href="{}" target="_blank" rel="noopener">×{}</a>',
+            ((replay_url(sheet.pk, speed), speed) for speed in REPLAY_SPEEDS),
+        )
+
+    def get_urls(self):
+        own = [
+            path("reset/", self.admin_site.admin_view(self.reset_view), name="sheet-reset"),
+            path(
+                "<int:sheet_id>/svg/", self.admin_site.admin_view(self.svg_view), name="sheet-svg"
+            ),
+            path(
+                "<int:sheet_id>/png/", self.admin_site.admin_view(self.png_view), name="sheet-png"
+            ),
+        ]
+        return own + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"can_reset": self.has_change_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {"speeds": REPLAY_SPEEDS, "wall_url": reverse("wall"), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra)
+
+    def reset_view(self, request):
+        """POST: archive the current sheet and start a new one."""
+        if request.method != "POST":
+            return HttpResponse("Reset with a POST from the admin.", status=405)
+        if not self.has_change_permission(request):
+            return HttpResponse("You may not reset the wall.", status=403)
+        sheet = exhibit_reset()
+        self.message_user(request, f"The wall is reset: {sheet} is empty and on the wall.")
+        return HttpResponseRedirect(admin_next(request, "admin:projector_sheet_changelist"))
+
+    def _download(self, request, sheet_id: int, body, content_type: str, suffix: str):
+        if not self.has_view_permission(request):
+            return HttpResponse("You may not export sheets.", status=403)
+        sheet = get_object_or_404(Sheet, pk=sheet_id)
+        response = HttpResponse(body(sheet), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="sheet-{sheet.pk}.{suffix}"'
+        return response
+
+    def svg_view(self, request, sheet_id: int):
+        """Download the sheet as SVG."""
+        return self._download(
+            request, sheet_id, lambda s: sheet_svg(sheet=s), "image/svg+xml", "svg"
+        )
+
+    def png_view(self, request, sheet_id: int):
+        """Download the sheet as PNG (?width=N pixels, 3840 by default)."""
+        try:
+            width = int(request.GET.get("width", PNG_WIDTH))
+        except ValueError:
+            width = PNG_WIDTH
+        return self._download(
+            request, sheet_id, lambda s: sheet_png(sheet=s, width=width), "image/png", "png"
+        )
