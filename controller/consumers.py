@@ -50,6 +50,7 @@ class ControllerConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
             await self.notify({"type": "error", "code": "too_many_connections", "detail": ""})
             await self.close(close_codes.TOO_MANY_CONNECTIONS)
             return
+        await self.runtime.ink_store.load(self.runtime.ink, self.device)
         self.runtime.register(self)
         self.registered = True
         place = self.runtime.admission.join(self, self.device)
@@ -66,10 +67,13 @@ class ControllerConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
         except CloseConnection as close:
             for reply in close.replies:
                 await self.notify(reply)
+            # Save ink before closing: the phone may reconnect to another process at once.
+            await self.runtime.ink_store.save(self.runtime.ink, self.device)
             await self.close(close.code)
             return
         for reply in replies:
             await self.send(text_data=encode(reply))
+        self.runtime.ink_store.save_soon(self.runtime.ink, self.device)
 
     async def disconnect(self, code: int) -> None:
         """Runs when the socket closes, whoever closed it."""
@@ -77,6 +81,7 @@ class ControllerConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
             self.watchdog.cancel()
         if getattr(self, "registered", False):
             self.runtime.unregister(self)
+            await self.runtime.ink_store.save(self.runtime.ink, self.device)
             self.runtime.admission.leave(self, self.device)
             for phone in self.runtime.admission.promote():
                 await phone.notify({"type": "state", "state": "live"})

@@ -22,6 +22,7 @@ from django.conf import settings
 
 from controller.admission import Admission
 from controller.ink import InkLedger, MessageRate
+from controller.ink_store import ink_store_for
 from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
 from projector.frames import PROJECTOR_GROUP, encode
 from projector.mixer import Mixer
@@ -64,6 +65,7 @@ class Runtime:
         self.origin = f"{os.getpid():x}{secrets.token_hex(2)}"
         self.exhibit = ExhibitSnapshot(sheet=0)
         self.ink = InkLedger(rate=self.exhibit.ink_rate, burst=self.exhibit.ink_burst)
+        self.ink_store = ink_store_for(settings.REDIS_URL)
         self.rates: LRU = LRU(100_000)  # device -> MessageRate
         self.acked: LRU = LRU(100_000)  # client -> highest seq handled
         self.strokes: LRU = LRU(100_000)  # client -> {stroke: (color, width)}
