@@ -10,6 +10,7 @@ export PATH := $(BIN):$(PATH)
 
 help:
 	@echo "make run    serve the installation on port $(PORT) (SQLite, in-memory layer)"
+	@echo "make lan    the same: serve the local network, print the address for phones"
 	@echo "make test   run the whole test suite (SQLite, then PostgreSQL)"
 	@echo "make bench  run the crowd benchmark (make bench-quick: under a minute)"
 
@@ -21,10 +22,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --noinput -v0
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py collectstatic --noinput -v0
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python -m installation.serve --lan --port $(PORT)
+# The laptop deploy: debug off, plain http on the local network, migrations, static
+# files and a curator first; prints the address phones join at (see installation/serve.py).
+run: lan
+
+lan: install
+	$(BIN)/python -m installation.serve --lan --port $(PORT)
 
 test: install lint test-sqlite test-postgres
 

@@ -45,8 +45,18 @@ PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
 _public = urlsplit(PUBLIC_URL) if PUBLIC_URL else None
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
-if _public and _public.hostname and _public.hostname not in ALLOWED_HOSTS:
-    ALLOWED_HOSTS.append(_public.hostname)
+# The hosts the platform gives the app: <app>.fly.dev on fly.io, Render's own name.
+_platform_hosts = [
+    f"{os.environ['FLY_APP_NAME']}.fly.dev" if os.environ.get("FLY_APP_NAME") else "",
+    os.environ.get("RENDER_EXTERNAL_HOSTNAME", ""),
+    _public.hostname if _public and _public.hostname else "",
+]
+ALLOWED_HOSTS += [host for host in _platform_hosts if host and host not in ALLOWED_HOSTS]
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS (or PUBLIC_URL) is required when DJANGO_DEBUG is off: "
+        "every request and every WebSocket would be refused. Set it to the public host name."
+    )
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 if _public and _public.scheme and _public.netloc:
@@ -66,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the platform's health checks come with the machine's address as Host.
+    "installation.health_middleware.HealthBeforeHostCheck",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,6 +110,13 @@ TEMPLATES = [
 # busy timeout so the stroke writer thread and admin requests do not trip over
 # each other.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# A fly Machine's root file system is reset from the image on every start, and
+# machines stop when idle: SQLite there would lose the picture.
+_on_fly = bool(os.environ.get("FLY_APP_NAME"))
+if not DEBUG and _on_fly and not DATABASE_URL and not os.environ.get("SQLITE_PATH"):
+    raise ImproperlyConfigured(
+        "On fly.io set DATABASE_URL (fly postgres attach), or SQLITE_PATH on a volume."
+    )
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
@@ -119,6 +138,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # the PubSub layer is the default for Redis (REDIS_LAYER=core selects the other).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 REDIS_LAYER = os.environ.get("REDIS_LAYER", "pubsub")
+# Several worker processes only share one wall through Redis (each has its own Mixer
+# and in-memory layer). Some hosts set WEB_CONCURRENCY on their own (Heroku does).
+WEB_CONCURRENCY = int(os.environ.get("WEB_CONCURRENCY") or "1")
+if not DEBUG and WEB_CONCURRENCY > 1 and not REDIS_URL:
+    raise ImproperlyConfigured(
+        f"WEB_CONCURRENCY={WEB_CONCURRENCY} needs REDIS_URL: worker processes without a "
+        "shared channel layer would each show only their own phones. Set REDIS_URL, "
+        "or WEB_CONCURRENCY=1."
+    )
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -150,7 +178,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -165,16 +193,20 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 3600
 
 # Production hardening: on whenever debug is off. The proxy (fly.io, any PaaS)
-# terminates TLS and says so in X-Forwarded-Proto.
+# terminates TLS and says so in X-Forwarded-Proto (uvicorn runs with --proxy-headers).
+# DJANGO_HTTPS=0 is for a laptop serving a venue's LAN over plain http: no redirect,
+# no HSTS, cookies without the Secure flag (installation.serve sets it).
+HTTPS = env_bool("DJANGO_HTTPS", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+    # The platform's checks speak plain http inside its network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000")) if HTTPS else 0
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = HTTPS
+    CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
