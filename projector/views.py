@@ -98,5 +98,11 @@ def join_qr(request):
 def poster(request):
     """A printable A4/Letter poster with the QR code and how to join."""
     url = join_url(request)
-    context = {"join_url": url, "join_label": join_label(url)}
+    exhibit = exhibit_snapshot_load()
+    context = {
+        "join_url": url,
+        "join_label": join_label(url),
+        "title": exhibit.title,
+        "invitation": exhibit.invitation,
+    }
     return render(request, "projector/poster.html", context)
