@@ -1,0 +1,1 @@
+"""The crowd benchmark: `python -m bench.crowd` (see docs/notes/bench.md)."""

@@ -1,0 +1,319 @@
+"""The crowd benchmark: the installation against the seed design and a bare relay,
+swept upward in phones until each no longer holds p99 <= 100 ms with no loss.
+
+    python -m bench.crowd            # the full run (make bench)
+    python -m bench.crowd --quick    # under a minute (make bench-quick)
+
+Writes crowd.csv, crowd.png, crowd.json and summary.txt to --out (bench/results/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing
+import os
+import platform
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from bench.report import table_header, table_line, write_csv, write_plot
+from bench.step import CONTEXT, Options, StepResult, run_step
+from bench.systems import BareRelay, Installation, SeedDesign, System, redis_available
+from bench.wall_fps import chromium_available, fps_process
+
+FULL_STEPS = [10, 25, 50, 100, 200, 300, 400, 600, 800]
+QUICK_STEPS = [10, 40]
+SYSTEMS = ["installation-1w", "installation-2w", "seed-design", "bare-relay"]
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        memory = f"{psutil.virtual_memory().total / 2**30:.1f} GiB"
+    except Exception:
+        memory = "?"
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model or platform.processor(),
+        "memory": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def make_system(name: str) -> System:
+    if name == "installation-1w":
+        return Installation(workers=1)
+    if name == "installation-2w":
+        return Installation(workers=2)
+    if name == "seed-design":
+        return SeedDesign()
+    if name == "bare-relay":
+        return BareRelay()
+    raise SystemExit(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
+
+
+class Run:
+    """Collects rows, prints progress, and writes the files as it goes."""
+
+    def __init__(self, out: Path, command: str) -> None:
+        self.out = out
+        self.command = command
+        self.results: list[StepResult] = []
+        self.extras: dict = {"machine": machine(), "command": command}
+        self.printed_header = False
+
+    def add(self, result: StepResult) -> None:
+        self.results.append(result)
+        if not self.printed_header:
+            print(table_header(), flush=True)
+            self.printed_header = True
+        print(table_line(result), flush=True)
+        write_csv(self.results, self.out / "crowd.csv")
+
+    def say(self, text: str) -> None:
+        print(f"-- {text}", flush=True)
+
+
+def sweep(run: Run, name: str, steps: list[int], options: Options, confirm: bool) -> int:
+    """Raise the crowd until the system no longer holds; returns the most it held."""
+    system = make_system(name)
+    run.say(f"{name}: starting ({system.label})")
+    held = 0
+    try:
+        system.start()
+        for phones in steps:
+            result = run_step(system, phones, options)
+            run.add(result)
+            if not result.held and confirm:
+                run.say(f"{name}: {phones} phones missed the target; once more to be sure")
+                time.sleep(1.0)
+                result = run_step(system, phones, options, scenario="sweep-retry")
+                run.add(result)
+            if not result.held:
+                break
+            held = phones
+            time.sleep(0.5)
+    except Exception as error:
+        run.say(f"{name} failed: {error!r}\n{system.log()}")
+    finally:
+        system.stop()
+    run.say(f"{name}: held {held} phones")
+    return held
+
+
+def flood(run: Run, phones: int, options: Options) -> None:
+    """Honest phones' latency without and with one flooder, on one server."""
+    system = Installation(workers=1)
+    run.say(f"flood: {phones} honest phones, then the same beside one flooder at 100x ink")
+    try:
+        system.start()
+        run.add(run_step(system, phones, options, scenario="honest-alone"))
+        time.sleep(0.5)
+        beside = run_step(system, phones, options, scenario="with-flooder", flood=True)
+        run.add(beside)
+        report = beside.extra.get("flood", {})
+        run.extras["flood"] = report
+        run.say(
+            "flooder: {sent} messages ({garbage} garbage frames besides), {points_sent} points "
+            "sent, {points_accepted} accepted, {connections} connections, closes {closes}, "
+            "errors {errors}, drops {drops}".format(**report)
+            if report
+            else "flooder reported nothing"
+        )
+    except Exception as error:
+        run.say(f"flood failed: {error!r}\n{system.log()}")
+    finally:
+        system.stop()
+
+
+def wall_fps(run: Run, phones: int, options: Options) -> None:
+    """The wall page in headless Chromium while the crowd draws."""
+    if not chromium_available():
+        run.say("wall fps: skipped (no Chromium or Playwright)")
+        return
+    system = Installation(workers=1)
+    results = CONTEXT.Queue()
+    browser: list = []
+
+    def open_wall(start_at: float, stop_at: float) -> None:
+        process = CONTEXT.Process(
+            target=fps_process, args=(system.http + "/projector/", start_at, stop_at, results)
+        )
+        process.start()
+        browser.append(process)
+
+    run.say(f"wall fps: /projector/ in headless Chromium while {phones} phones draw")
+    try:
+        system.start()
+        fps_options = Options(**{**asdict(options), "grace": options.grace})
+        result = run_step(system, phones, fps_options, scenario="wall-fps", on_start=open_wall)
+        run.add(result)
+        report = results.get(timeout=60)
+        run.extras["wall_fps"] = report
+        idle, load = report.get("idle", {}), report.get("load", {})
+        run.say(
+            f"wall fps: idle {idle.get('fps', '-')} fps, under load {load.get('fps', '-')} fps "
+            f"(worst frame {load.get('worst_ms', '-')} ms); page {report.get('page')}; "
+            f"errors {report.get('page_errors') or report.get('error') or 'none'}"
+        )
+    except Exception as error:
+        run.say(f"wall fps failed: {error!r}")
+    finally:
+        for process in browser:
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+        system.stop()
+
+
+def layers(run: Run, sizes: list[int], options: Options) -> None:
+    """The installation on the core Redis layer, to set beside the PubSub sweep rows."""
+    for workers in (2,):
+        system = Installation(workers=workers, layer="core")
+        run.say(f"{system.name}: channels-redis core layer at {sizes} phones")
+        try:
+            system.start()
+            for phones in sizes:
+                run.add(run_step(system, phones, options, scenario="layer"))
+                time.sleep(0.5)
+        except Exception as error:
+            run.say(f"{system.name} failed: {error!r}\n{system.log()}")
+        finally:
+            system.stop()
+
+
+def ratio(mine: int, theirs: int, mine_capped: bool) -> str:
+    if theirs == 0:
+        return "n/a (the reference held no step)"
+    value = mine / theirs
+    return f"{'>=' if mine_capped else ''}{value:.2f}"
+
+
+def summary(run: Run, held: dict[str, int], steps: list[int]) -> str:
+    top = steps[-1]
+    lines = ["", "Most phones held (p99 <= 100 ms, nothing accepted lost, all answered):"]
+    for name, count in held.items():
+        lines.append(
+            f"  {name:18} {count}{' (the sweep top: not saturated)' if count == top else ''}"
+        )
+    best = max((held.get(n, 0) for n in ("installation-1w", "installation-2w")), default=0)
+    one = held.get("installation-1w", 0)
+    seed, bare = held.get("seed-design"), held.get("bare-relay")
+    lines.append("Ratios (targets: >= 10 x the seed design, >= 0.70 x the bare relay):")
+    if seed is not None:
+        lines.append(f"  installation-1w / seed-design = {ratio(one, seed, one == top)}")
+        lines.append(f"  best installation / seed-design = {ratio(best, seed, best == top)}")
+    if bare is not None:
+        lines.append(f"  installation-1w / bare-relay  = {ratio(one, bare, one == top)}")
+        lines.append(f"  best installation / bare-relay  = {ratio(best, bare, best == top)}")
+    return "\n".join(lines)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a short run, under a minute")
+    parser.add_argument("--out", type=Path, default=None, help="output directory")
+    parser.add_argument("--steps", help="comma-separated phone counts of the sweep")
+    parser.add_argument("--systems", help=f"comma-separated, from {','.join(SYSTEMS)}")
+    parser.add_argument("--duration", type=float, help="seconds of drawing per step")
+    parser.add_argument("--grace", type=float, help="seconds to wait for answers afterwards")
+    parser.add_argument("--walls", type=int, default=1, help="timing walls (default 1)")
+    parser.add_argument("--gen-procs", type=int, default=2, help="phone processes (default 2)")
+    parser.add_argument("--nice", type=int, default=5, help="niceness of load generators")
+    parser.add_argument("--flood-phones", type=int, help="honest phones in the flood scenario")
+    parser.add_argument("--fps-phones", type=int, help="phones while the wall's fps is counted")
+    parser.add_argument("--layer-steps", help="crowd sizes for the core-layer comparison")
+    parser.add_argument("--no-flood", action="store_true")
+    parser.add_argument("--no-fps", action="store_true")
+    parser.add_argument("--no-layers", action="store_true")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    quick = args.quick
+    steps = (
+        [int(s) for s in args.steps.split(",")]
+        if args.steps
+        else (QUICK_STEPS if quick else FULL_STEPS)
+    )
+    systems = args.systems.split(",") if args.systems else SYSTEMS
+    options = Options(
+        duration=args.duration or (2.0 if quick else 8.0),
+        grace=args.grace or (1.0 if quick else 2.0),
+        walls=args.walls,
+        gen_procs=args.gen_procs,
+        nice=args.nice,
+    )
+    out = args.out or Path(__file__).resolve().parent / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    if not redis_available():
+        print("redis-server is not on PATH: the benchmark needs it", file=sys.stderr)
+        return 2
+    command = "python -m bench.crowd " + " ".join(argv if argv is not None else sys.argv[1:])
+    run = Run(out, command.strip())
+    began = time.monotonic()
+    info = run.extras["machine"]
+    run.say(
+        f"machine: {info['nproc']} cores, {info['cpu']}, {info['memory']}; python {info['python']}"
+    )
+    run.say(
+        f"steps {steps}, {options.duration:g} s drawing each, {options.walls} wall(s), "
+        f"up to {options.gen_procs} phone processes at nice +{options.nice}"
+    )
+    held: dict[str, int] = {}
+    for name in systems:
+        held[name] = sweep(run, name, steps, options, confirm=not quick)
+    if not args.no_layers:
+        sizes = (
+            [int(s) for s in args.layer_steps.split(",")]
+            if args.layer_steps
+            else ([steps[-1]] if quick else [100, 200])
+        )
+        layers(run, sizes, options)
+    if not args.no_flood:
+        flood(run, args.flood_phones or (20 if quick else 100), options)
+    if not args.no_fps:
+        wall_fps(run, args.fps_phones or (20 if quick else 100), options)
+    text = summary(run, held, steps)
+    print(text, flush=True)
+    run.extras["held"] = held
+    run.extras["seconds"] = round(time.monotonic() - began, 1)
+    write_csv(run.results, out / "crowd.csv")
+    write_plot(
+        run.results,
+        out / "crowd.png",
+        title=f"{info['nproc']} cores, {info['cpu']}: p99 latency and delivered points",
+    )
+    (out / "crowd.json").write_text(
+        json.dumps(
+            {**run.extras, "results": [asdict(r) for r in run.results]},
+            indent=1,
+            default=lambda v: None if isinstance(v, float) and math.isnan(v) else str(v),
+        )
+    )
+    (out / "summary.txt").write_text(text + "\n")
+    print(f"-- wrote {out}/crowd.csv, crowd.png, crowd.json ({run.extras['seconds']} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method("fork", force=True)
+    sys.exit(main())

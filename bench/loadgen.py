@@ -1,0 +1,333 @@
+"""The crowd: simulated phones and timing walls, run in load-generator processes.
+
+Each phone process runs many asyncio phones (uvloop), each speaking docs/protocol.md
+at a phone's pace: about 30 messages a second while a stroke is drawn, a few points
+a message, pauses between strokes. A phone remembers when it sent each seq; a wall
+remembers when each segment key first arrived. Both use time.time(), the same
+machine clock, so the coordinator can subtract one from the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+
+import orjson
+import websockets
+from websockets.asyncio.client import connect
+
+MESSAGE_INTERVAL = 1 / 30  # seconds between messages while drawing
+POINTS_PER_MESSAGE = 3
+STROKE_SECONDS = (0.6, 2.0)
+PAUSE_SECONDS = (0.2, 0.8)
+COLOR = "#f94144"  # in the installation's default palette
+WIDTH = 0.006  # one of its default brushes
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a system under test listens."""
+
+    ws: str  # ws://host:port
+    origin: str
+    draw_path: str = "/ws/draw/"
+    wall_path: str = "/ws/wall/"
+
+
+@dataclass
+class PhoneRecord:
+    """What one phone saw: send times by seq, and how each seq was answered."""
+
+    client: str
+    sent: list[float] = field(default_factory=list)  # index seq-1 -> epoch seconds
+    answered: int = 0  # highest seq acked or refused
+    dropped: list[int] = field(default_factory=list)
+    errors: list[int] = field(default_factory=list)
+    drop_reasons: dict[str, int] = field(default_factory=dict)
+    error_codes: dict[str, int] = field(default_factory=dict)
+    connected: bool = False
+    closed_early: bool = False
+
+
+@dataclass
+class PhoneBatch:
+    """A phone process's result, sent back to the coordinator."""
+
+    phones: list[PhoneRecord]
+    lags: list[float]  # how late each message left against its schedule, seconds
+    connect_failures: int = 0
+
+
+def uvloop_run(coro):
+    try:
+        import uvloop
+
+        return uvloop.run(coro)
+    except ImportError:  # pragma: no cover - uvicorn[standard] brings uvloop
+        return asyncio.run(coro)
+
+
+class Phone:
+    def __init__(self, target: Target, client: str, rng: random.Random) -> None:
+        self.target = target
+        self.record = PhoneRecord(client=client)
+        self.rng = rng
+        self.ws = None
+        self.stroke = 0
+
+    async def connect(self) -> None:
+        self.ws = await connect(
+            self.target.ws + self.target.draw_path,
+            additional_headers={"Origin": self.target.origin},
+            compression=None,
+            max_size=2**20,
+            open_timeout=30,
+            ping_interval=None,
+        )
+        await self.ws.send(orjson.dumps({"type": "hello", "client": self.record.client}).decode())
+        welcome = orjson.loads(await asyncio.wait_for(self.ws.recv(), 30))
+        if welcome.get("type") != "welcome":
+            raise RuntimeError(f"expected welcome, got {welcome.get('type')}")
+        self.record.connected = True
+
+    async def read(self) -> None:
+        record = self.record
+        try:
+            async for text in self.ws:
+                message = orjson.loads(text)
+                kind = message.get("type")
+                if kind == "ack":
+                    seq = message["seq"]
+                    record.answered = max(record.answered, seq)
+                    reason = message.get("dropped")
+                    if reason:
+                        record.dropped.append(seq)
+                        record.drop_reasons[reason] = record.drop_reasons.get(reason, 0) + 1
+                elif kind == "error":
+                    seq = message.get("seq")
+                    code = message.get("code", "?")
+                    record.error_codes[code] = record.error_codes.get(code, 0) + 1
+                    if seq is not None:
+                        record.errors.append(seq)
+                        record.answered = max(record.answered, seq)
+        except websockets.ConnectionClosed:
+            pass
+        finally:
+            record.closed_early = True
+
+    async def send(self, message: dict, scheduled: float, lags: list[float]) -> None:
+        now = time.time()
+        self.record.sent.append(now)
+        message["seq"] = len(self.record.sent)
+        await self.ws.send(orjson.dumps(message).decode())
+        lags.append(now - scheduled)
+
+    def points(self, at: list[float], count: int) -> list[list[float]]:
+        out = []
+        for _ in range(count):
+            at[0] = min(0.98, max(0.02, at[0] + self.rng.uniform(-0.01, 0.01)))
+            at[1] = min(0.98, max(0.02, at[1] + self.rng.uniform(-0.01, 0.01)))
+            out.append([round(at[0], 4), round(at[1], 4)])
+        return out
+
+    async def draw(self, start_at: float, stop_at: float, lags: list[float]) -> None:
+        """Strokes at a phone's pace until stop_at (epoch seconds)."""
+        rng = self.rng
+        clock_offset = time.time() - time.monotonic()
+        next_at = start_at + rng.uniform(0, 0.5)  # phones do not start in lockstep
+        while next_at < stop_at:
+            self.stroke += 1
+            at = [rng.uniform(0.1, 0.9), rng.uniform(0.1, 0.9)]
+            stroke_end = min(stop_at, next_at + rng.uniform(*STROKE_SECONDS))
+            first = True
+            while True:
+                delay = next_at - clock_offset - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                last = next_at + MESSAGE_INTERVAL >= stroke_end
+                if first:
+                    message = {
+                        "type": "start",
+                        "stroke": self.stroke,
+                        "color": COLOR,
+                        "width": WIDTH,
+                        "points": self.points(at, POINTS_PER_MESSAGE),
+                    }
+                else:
+                    count = 1 if last else POINTS_PER_MESSAGE
+                    kind = "end" if last else "points"
+                    message = {
+                        "type": kind,
+                        "stroke": self.stroke,
+                        "points": self.points(at, count),
+                    }
+                await self.send(message, next_at, lags)
+                first = False
+                next_at += MESSAGE_INTERVAL
+                if last:
+                    break
+            next_at += rng.uniform(*PAUSE_SECONDS)
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await self.ws.close()
+
+
+async def _phones_main(
+    target: Target, count: int, prefix: str, start_at: float, stop_at: float, grace: float
+) -> PhoneBatch:
+    rng = random.Random(prefix)
+    phones = [
+        Phone(target, f"{prefix}{i:05d}{secrets.token_hex(2)}", random.Random(rng.random()))
+        for i in range(count)
+    ]
+    gate = asyncio.Semaphore(32)  # handshakes in small waves, as a crowd arrives
+    failures = 0
+
+    async def connect(phone: Phone) -> bool:
+        async with gate:
+            try:
+                await phone.connect()
+                return True
+            except Exception:
+                return False
+
+    results = await asyncio.gather(*(connect(p) for p in phones))
+    failures = results.count(False)
+    live = [p for p, ok in zip(phones, results, strict=True) if ok]
+    readers = [asyncio.create_task(p.read()) for p in live]
+    lags: list[float] = []
+    start_at = max(start_at, time.time())  # a slow handshake wave must not cause a burst
+    drawers = [asyncio.create_task(_draw_safely(p, start_at, stop_at, lags)) for p in live]
+    await asyncio.gather(*drawers)
+    # Give the server time to answer what is still in flight.
+    deadline = time.time() + grace
+    while time.time() < deadline:
+        if all(p.record.answered >= len(p.record.sent) for p in live):
+            break
+        await asyncio.sleep(0.05)
+    for phone in live:
+        phone.record.closed_early = phone.record.closed_early and phone.ws.close_code not in (
+            None,
+            1000,
+        )
+    await asyncio.gather(*(p.close() for p in live))
+    for reader in readers:
+        reader.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+    return PhoneBatch(phones=[p.record for p in phones], lags=lags, connect_failures=failures)
+
+
+async def _draw_safely(phone: Phone, start_at: float, stop_at: float, lags: list[float]):
+    with contextlib.suppress(websockets.ConnectionClosed):
+        await phone.draw(start_at, stop_at, lags)
+
+
+def phones_process(
+    target: Target,
+    count: int,
+    prefix: str,
+    start_at: float,
+    stop_at: float,
+    grace: float,
+    results,
+    nice: int = 0,
+) -> None:
+    """Entry point of a phone process: runs `count` phones, puts a PhoneBatch."""
+    if nice:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
+    try:
+        batch = uvloop_run(_phones_main(target, count, prefix, start_at, stop_at, grace))
+        results.put(("phones", batch))
+    except Exception as error:  # report, do not hang the coordinator
+        results.put(("error", f"phones {prefix}: {error!r}"))
+
+
+# -- walls ---------------------------------------------------------------------
+
+
+@dataclass
+class WallBatch:
+    received: dict[str, float]  # segment key -> first arrival, epoch seconds
+    points: int
+    frames: int
+    duplicates: int
+    walls: int
+
+
+async def _wall_main(target: Target, walls: int, ready, stop_at: float) -> WallBatch:
+    seen: list[dict[str, float]] = [{} for _ in range(walls)]
+    totals = {"points": 0, "frames": 0, "duplicates": 0}
+
+    async def one(index: int, connection) -> None:
+        received = seen[index]
+        counts = index == 0  # points and frames are counted on the first wall
+        try:
+            async for text in connection:
+                now = time.time()
+                message = orjson.loads(text)
+                kind = message.get("type")
+                if kind == "frame":
+                    segments = message["segments"]
+                elif kind == "segment":
+                    segments = (message,)
+                else:
+                    continue
+                if counts:
+                    totals["frames"] += 1
+                for segment in segments:
+                    key = segment["key"]
+                    if key in received:
+                        totals["duplicates"] += 1
+                        continue
+                    received[key] = now
+                    if counts:
+                        totals["points"] += len(segment["points"])
+        except websockets.ConnectionClosed:
+            pass
+
+    connections = []
+    for _ in range(walls):
+        connections.append(
+            await connect(
+                target.ws + target.wall_path,
+                additional_headers={"Origin": target.origin},
+                compression=None,
+                max_size=2**24,
+                open_timeout=30,
+                ping_interval=None,
+            )
+        )
+    tasks = [asyncio.create_task(one(i, c)) for i, c in enumerate(connections)]
+    ready.set()
+    await asyncio.sleep(max(0.0, stop_at - time.time()))
+    for connection in connections:
+        with contextlib.suppress(Exception):
+            await connection.close()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    # A key counts as delivered when every wall has it, at the latest wall's time.
+    first, *others = seen
+    received = {}
+    for key, at in first.items():
+        times = [at] + [other.get(key) for other in others]
+        if None not in times:
+            received[key] = max(times)
+    return WallBatch(received, totals["points"], totals["frames"], totals["duplicates"], walls)
+
+
+def walls_process(target: Target, walls: int, ready, stop_at: float, results) -> None:
+    """Entry point of the wall process: times every segment key until stop_at."""
+    try:
+        results.put(("walls", uvloop_run(_wall_main(target, walls, ready, stop_at))))
+    except Exception as error:
+        ready.set()
+        results.put(("error", f"walls: {error!r}"))

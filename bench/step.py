@@ -1,0 +1,299 @@
+"""One step of a sweep: a crowd of N phones draws on a system for a few seconds while
+walls time every segment; the result is one row of the table."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import queue
+import time
+from dataclasses import asdict, dataclass, field
+
+import psutil
+
+from bench.flood import FloodReport, flood_process
+from bench.loadgen import PhoneBatch, WallBatch, phones_process, walls_process
+from bench.systems import System
+
+TARGET_P99 = 0.100  # seconds
+CONTEXT = multiprocessing.get_context("fork")
+
+
+@dataclass
+class Options:
+    duration: float = 8.0  # seconds of drawing per step
+    grace: float = 2.0  # seconds to wait for answers and stragglers
+    walls: int = 1
+    gen_procs: int = 2  # phone processes (the machine has 2 cores)
+    phones_per_proc: int = 60  # below this many phones, fewer processes
+    nice: int = 5  # load generators yield to the server under contention
+
+
+@dataclass
+class StepResult:
+    system: str
+    scenario: str
+    phones: int
+    connected: int
+    seconds: float
+    msgs_in_per_s: float
+    points_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    sent: int
+    accepted: int
+    delivered: int
+    lost: int
+    unanswered: int
+    dropped: int
+    errors: int
+    server_cpu_pct: float
+    redis_cpu_pct: float
+    rss_mb: float
+    rss_per_phone_kb: float
+    gen_lag_p99_ms: float
+    held: bool
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def row(self) -> dict:
+        data = asdict(self)
+        data.pop("extra")
+        return data
+
+
+def _tree(pid: int | None) -> list[psutil.Process]:
+    if pid is None:
+        return []
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def cpu_seconds(pid: int | None) -> float:
+    total = 0.0
+    for process in _tree(pid):
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def rss_bytes(pid: int | None) -> int:
+    total = 0
+    for process in _tree(pid):
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_info().rss
+    return total
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return math.nan
+    index = min(len(values) - 1, max(0, math.ceil(share * len(values)) - 1))
+    return values[index]
+
+
+def run_step(
+    system: System,
+    phones: int,
+    options: Options,
+    *,
+    scenario: str = "sweep",
+    flood: bool = False,
+    on_start=None,
+) -> StepResult:
+    """Run one crowd against a running system and measure it."""
+    target = system.target
+    results = CONTEXT.Queue()
+    ready = CONTEXT.Event()
+    procs = max(1, min(options.gen_procs, math.ceil(phones / options.phones_per_proc)))
+    connect_budget = 1.0 + phones * 0.006
+    now = time.time()
+    wall_stop = now + 1.0 + connect_budget + options.duration + options.grace + 0.5
+    children = [
+        CONTEXT.Process(
+            target=walls_process, args=(target, options.walls, ready, wall_stop, results)
+        )
+    ]
+    children[0].start()
+    ready.wait(15)
+    server_pid, redis_pid = system.server_pid(), system.redis_pid()
+    rss_before = rss_bytes(server_pid)
+    start_at = time.time() + connect_budget
+    stop_at = start_at + options.duration
+    shares = [phones // procs + (1 if i < phones % procs else 0) for i in range(procs)]
+    tag = f"{scenario[:3]}{phones}"
+    for index, count in enumerate(shares):
+        process = CONTEXT.Process(
+            target=phones_process,
+            args=(
+                target,
+                count,
+                f"{tag}p{index}x",
+                start_at,
+                stop_at,
+                options.grace,
+                results,
+                options.nice,
+            ),
+        )
+        process.start()
+        children.append(process)
+    if flood:
+        process = CONTEXT.Process(target=flood_process, args=(target, start_at, stop_at, results))
+        process.start()
+        children.append(process)
+    if on_start is not None:
+        on_start(start_at, stop_at)
+    time.sleep(max(0.0, start_at - time.time()))
+    cpu0, redis0, t0 = cpu_seconds(server_pid), cpu_seconds(redis_pid), time.monotonic()
+    time.sleep(max(0.0, stop_at - time.time()))
+    cpu1, redis1, t1 = cpu_seconds(server_pid), cpu_seconds(redis_pid), time.monotonic()
+    rss_after = rss_bytes(server_pid)
+
+    batches: list[PhoneBatch] = []
+    wall: WallBatch | None = None
+    flood_report: FloodReport | None = None
+    problems: list[str] = []
+    expected = len(children)
+    deadline = time.time() + options.grace + 60
+    while expected and time.time() < deadline:
+        try:
+            kind, payload = results.get(timeout=1)
+        except queue.Empty:
+            if not any(child.is_alive() for child in children):
+                break
+            continue
+        expected -= 1
+        if kind == "phones":
+            batches.append(payload)
+        elif kind == "walls":
+            wall = payload
+        elif kind == "flood":
+            flood_report = payload
+        else:
+            problems.append(payload)
+    for child in children:
+        child.join(5)
+        if child.is_alive():
+            child.kill()
+    return _measure(
+        system.name,
+        scenario,
+        phones,
+        options,
+        batches,
+        wall,
+        problems,
+        cpu=(cpu1 - cpu0) / (t1 - t0),
+        redis_cpu=(redis1 - redis0) / (t1 - t0),
+        rss=(rss_before, rss_after),
+        flood=flood_report,
+    )
+
+
+def _measure(
+    system: str,
+    scenario: str,
+    phones: int,
+    options: Options,
+    batches: list[PhoneBatch],
+    wall: WallBatch | None,
+    problems: list[str],
+    *,
+    cpu: float,
+    redis_cpu: float,
+    rss: tuple[int, int],
+    flood: FloodReport | None,
+) -> StepResult:
+    received = wall.received if wall else {}
+    latencies: list[float] = []
+    sent = accepted = lost = unanswered = dropped = errors = connected = closed = 0
+    failures = 0
+    lags: list[float] = []
+    delivered_points_window = 0
+    for batch in batches:
+        failures += batch.connect_failures
+        lags.extend(batch.lags)
+        for record in batch.phones:
+            if not record.connected:
+                continue
+            connected += 1
+            closed += record.closed_early
+            refused = set(record.dropped) | set(record.errors)
+            dropped += len(record.dropped)
+            errors += len(record.errors)
+            sent += len(record.sent)
+            unanswered += max(0, len(record.sent) - record.answered)
+            for seq in range(1, min(record.answered, len(record.sent)) + 1):
+                if seq in refused:
+                    continue
+                accepted += 1
+                arrived = received.get(f"{record.client}:{seq}")
+                if arrived is None:
+                    lost += 1
+                else:
+                    latencies.append(arrived - record.sent[seq - 1])
+    latencies.sort()
+    lags.sort()
+    seconds = options.duration
+    delivered = len(latencies)
+    delivered_points_window = wall.points if wall else 0
+    p99 = percentile(latencies, 0.99)
+    notes = list(problems)
+    if failures:
+        notes.append(f"{failures} phones failed to connect")
+    if closed:
+        notes.append(f"{closed} phones closed by the server")
+    if wall is not None and wall.duplicates:
+        notes.append(f"{wall.duplicates} duplicate segments")
+    if batches and not wall:
+        notes.append("no wall result")
+    held = (
+        not problems
+        and failures == 0
+        and connected == phones
+        and lost == 0
+        and unanswered == 0
+        and delivered > 0
+        and p99 <= TARGET_P99
+    )
+    extra = {}
+    if flood is not None:
+        extra["flood"] = asdict(flood)
+    return StepResult(
+        system=system,
+        scenario=scenario,
+        phones=phones,
+        connected=connected,
+        seconds=seconds,
+        msgs_in_per_s=round(sent / seconds, 1),
+        points_per_s=round(delivered_points_window / seconds, 1),
+        p50_ms=round(percentile(latencies, 0.50) * 1000, 1),
+        p95_ms=round(percentile(latencies, 0.95) * 1000, 1),
+        p99_ms=round(p99 * 1000, 1),
+        max_ms=round((latencies[-1] if latencies else math.nan) * 1000, 1),
+        sent=sent,
+        accepted=accepted,
+        delivered=delivered,
+        lost=lost,
+        unanswered=unanswered,
+        dropped=dropped,
+        errors=errors,
+        server_cpu_pct=round(cpu * 100, 1),
+        redis_cpu_pct=round(redis_cpu * 100, 1),
+        rss_mb=round(rss[1] / 2**20, 1),
+        rss_per_phone_kb=round(max(0, rss[1] - rss[0]) / 1024 / max(1, connected), 1),
+        gen_lag_p99_ms=round(percentile(lags, 0.99) * 1000, 1),
+        held=held,
+        note="; ".join(notes),
+        extra=extra,
+    )

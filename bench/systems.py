@@ -1,0 +1,240 @@
+"""The systems under test, each started with its own redis-server where it needs one:
+the installation as the Procfile says, the seed design, and the bare relay."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.loadgen import Target
+from installation.procfile import procfile_command
+from tests.parts import RedisServer, Server, free_port, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The benchmark measures throughput, not admission: let every phone draw.
+BENCH_EXHIBIT = (
+    "from projector.models import Exhibit; Exhibit.objects.filter(pk=1).delete(); "
+    "Exhibit.objects.create(pk=1, max_drawing=100000)"
+)
+
+
+def redis_available() -> bool:
+    return shutil.which("redis-server") is not None
+
+
+def port_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+        return True
+    return False
+
+
+class System:
+    """Something phones draw on and walls watch; started and stopped by the bench."""
+
+    name = "system"
+    label = ""
+
+    def __init__(self) -> None:
+        self.redis: RedisServer | None = None
+
+    @property
+    def target(self) -> Target:
+        raise NotImplementedError
+
+    def server_pid(self) -> int | None:
+        raise NotImplementedError
+
+    def redis_pid(self) -> int | None:
+        if self.redis is not None and self.redis.process is not None:
+            return self.redis.process.pid
+        return None
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def log(self) -> str:
+        return ""
+
+    def _start_redis(self) -> str:
+        if self.redis is None:
+            self.redis = RedisServer()
+        self.redis.start()
+        return self.redis.url
+
+    def _stop_redis(self) -> None:
+        if self.redis is not None:
+            self.redis.close()
+            self.redis = None
+
+
+class Installation(System):
+    """The installation, started exactly as the Procfile's web line says, with Redis."""
+
+    def __init__(self, workers: int = 1, layer: str = "pubsub") -> None:
+        super().__init__()
+        self.workers = workers
+        self.layer = layer
+        suffix = "" if layer == "pubsub" else f"-{layer}"
+        self.name = f"installation-{workers}w{suffix}"
+        self.label = f"the installation, {workers} worker(s), {layer} layer"
+        self.server: Server | None = None
+
+    @property
+    def target(self) -> Target:
+        return Target(ws=self.server.ws, origin=self.server.origin)
+
+    @property
+    def http(self) -> str:
+        return self.server.http
+
+    def server_pid(self) -> int | None:
+        return self.server.process.pid if self.server and self.server.process else None
+
+    def start(self) -> None:
+        url = self._start_redis()
+        self.server = Server(
+            workers=self.workers,
+            redis_url=url,
+            env={"REDIS_LAYER": self.layer, "LOG_LEVEL": "WARNING"},
+        )
+        self.server.manage("shell", "-c", BENCH_EXHIBIT)
+        self.server.start()
+
+    def restart(self) -> None:
+        """A fresh server process on the same database and Redis."""
+        self.server.stop()
+        self.server.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+        self._stop_redis()
+
+    def log(self) -> str:
+        return self.server.log() if self.server else ""
+
+
+class _Subprocess(System):
+    """A reference server started as a subprocess on a free port."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.port = 0
+        self.process: subprocess.Popen | None = None
+        self.workdir = ""
+
+    @property
+    def target(self) -> Target:
+        return Target(ws=f"ws://127.0.0.1:{self.port}", origin=f"http://127.0.0.1:{self.port}")
+
+    def server_pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str]:
+        return {}
+
+    def start(self) -> None:
+        self.port = free_port()
+        self.workdir = tempfile.mkdtemp(prefix=f"bench-{self.name}-")
+        env = {
+            **os.environ,
+            "PORT": str(self.port),
+            "PYTHONUNBUFFERED": "1",
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            **self.environment(),
+        }
+        with open(os.path.join(self.workdir, "server.log"), "ab") as log:
+            self.process = subprocess.Popen(
+                self.command(),
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+        def up() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited:\n{self.log()}")
+            return port_open(self.port)
+
+        wait_for(up, 30, f"{self.name} on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+            self.process = None
+        self._stop_redis()
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def log(self) -> str:
+        with contextlib.suppress(OSError), open(os.path.join(self.workdir, "server.log")) as f:
+            return f.read()[-4000:]
+        return ""
+
+
+class SeedDesign(_Subprocess):
+    """One group_send per phone message, uvicorn with the Procfile's flags, 1 worker."""
+
+    name = "seed-design"
+    label = "the seed design: JsonWebsocketConsumer, one group_send a message"
+
+    def __init__(self, layer: str = "pubsub") -> None:
+        super().__init__()
+        self.layer = layer
+        self.redis_url = ""
+
+    def start(self) -> None:
+        self.redis_url = self._start_redis()
+        super().start()
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "REDIS_URL": self.redis_url,
+            "REDIS_LAYER": self.layer,
+            "WEB_CONCURRENCY": "1",
+            "DJANGO_SETTINGS_MODULE": "bench.seed_settings",
+        }
+
+    def command(self) -> list[str]:
+        web = procfile_command("web").replace(
+            "installation.asgi:application", "bench.seed_design:application"
+        )
+        return ["sh", "-c", "exec " + web]
+
+
+class BareRelay(_Subprocess):
+    """The websockets library alone, relaying each message to every wall."""
+
+    name = "bare-relay"
+    label = "a bare websockets relay, no framework"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "bench.bare_relay", "--port", str(self.port)]
+
+
+def settle(seconds: float = 0.5) -> None:
+    time.sleep(seconds)
