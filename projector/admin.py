@@ -257,13 +257,20 @@ class SheetAdmin(admin.ModelAdmin):
         "current",
         "started_at",
         "ended_at",
-        "strokes",
-        "segments",
+        "visible_strokes",
+        "visible_segments",
         "downloads",
         "replay",
     )
     list_display_links = ("__str__",)
-    readonly_fields = ("started_at", "ended_at", "strokes", "segments", "downloads", "replay")
+    readonly_fields = (
+        "started_at",
+        "ended_at",
+        "visible_strokes",
+        "visible_segments",
+        "downloads",
+        "replay",
+    )
     fields = readonly_fields
     change_list_template = "admin/projector/sheet/change_list.html"
     actions = None
@@ -282,11 +289,11 @@ class SheetAdmin(admin.ModelAdmin):
         return sheet.is_current
 
     @admin.display(description="strokes", ordering="stroke_count")
-    def strokes(self, sheet: Sheet) -> int:
+    def visible_strokes(self, sheet: Sheet) -> int:
         return sheet.stroke_count
 
     @admin.display(description="segments", ordering="segment_count")
-    def segments(self, sheet: Sheet) -> int:
+    def visible_segments(self, sheet: Sheet) -> int:
         return sheet.segment_count
 
     @admin.display(description="export")
