@@ -3,6 +3,28 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from controller.devices import MAX_AGE, device_new, device_sign, device_unsign
+from projector.models import Exhibit
+
+
+def phone_boot() -> dict:
+    """What the pad needs before its socket answers: the canvas, tools and limits
+    (the welcome repeats them), so a visitor can draw at once."""
+    exhibit = Exhibit.load()
+    return {
+        "exhibit": {
+            "title": exhibit.title,
+            "aspect": float(exhibit.aspect_ratio),
+            "palette": [c.lower() for c in exhibit.palette],
+            "brushes": [float(b) for b in exhibit.brushes],
+            "background": exhibit.background,
+        },
+        "limits": {
+            "ink_rate": float(exhibit.ink_rate),
+            "ink_burst": float(exhibit.ink_burst),
+            "max_points": int(exhibit.max_points),
+            "max_messages": int(exhibit.max_messages),
+        },
+    }
 
 
 @require_GET
@@ -10,7 +32,7 @@ def phone(request):
     """The drawing pad the QR code opens; it gives the phone its device cookie."""
     signed = request.COOKIES.get(settings.DEVICE_COOKIE)
     device = device_unsign(signed) if signed else None
-    response = render(request, "controller/phone.html", {})
+    response = render(request, "controller/phone.html", {"boot": phone_boot()})
     if device is None:
         response.set_cookie(
             settings.DEVICE_COOKIE,

@@ -1,0 +1,176 @@
+/* What the phone has drawn and the server has not acknowledged yet, in order.
+
+   Messages wait in `queue` until the page may send them (ink, messages a second);
+   a seq is given when a message leaves, so seqs reach the server in order and a
+   held message can never be overtaken. Sent messages stay in `flight` until a
+   cumulative ack; after a reconnect they are sent again with the same seq, and the
+   server drops what it already had. Plain code, no DOM: tested via page.evaluate. */
+(function (root) {
+  "use strict";
+
+  function Outbox(limit) {
+    this.limit = limit || 1500; // messages held at most; the page stops the line beyond
+    this.queue = []; // {kind, stroke, points, before, order}: not sent yet
+    this.flight = []; // {seq, wire, item}: sent on this socket, not acknowledged
+    this.resend = []; // in flight when the socket closed: sent again, same seq
+    this.seq = 0;
+    this.acked = 0;
+    this.order = 0;
+    this.strokes = 0;
+    this.stats = { sent: 0, resent: 0, acked: 0, dropped: {}, errors: {}, restarted: 0, joins: 0 };
+  }
+
+  Outbox.prototype.newStroke = function (color, width) {
+    return { id: ++this.strokes, color: color, width: width, started: false, last: null };
+  };
+
+  Outbox.prototype.size = function () {
+    return this.queue.length + this.flight.length + this.resend.length;
+  };
+
+  Outbox.prototype.full = function () {
+    return this.size() >= this.limit;
+  };
+
+  function count(list, field) {
+    var n = 0;
+    for (var i = 0; i < list.length; i++) n += list[i][field].points.length;
+    return n;
+  }
+
+  function self(e) {
+    return { points: e.points };
+  }
+
+  /* Points sent on this socket and not yet acknowledged (the server may not have
+     charged them yet). */
+  Outbox.prototype.inFlight = function () {
+    return count(this.flight, "wire");
+  };
+
+  /* Points waiting to leave: the server will charge them when they do. */
+  Outbox.prototype.waiting = function () {
+    var n = count(this.resend, "wire");
+    for (var i = 0; i < this.queue.length; i++) n += this.queue[i].points.length;
+    return n;
+  };
+
+  /* Add a batch of a stroke's points; `end` closes the stroke. A stroke's first
+     batch is its `start` (it needs at least one point). */
+  Outbox.prototype.add = function (stroke, points, end) {
+    if (!stroke.started) {
+      if (!points.length) return; // nothing was drawn: nothing to send
+      this._push({ kind: "start", stroke: stroke, points: points, before: null });
+      stroke.started = true;
+      stroke.last = points[points.length - 1];
+      if (end) this._push({ kind: "end", stroke: stroke, points: [], before: stroke.last });
+      return;
+    }
+    this._push({ kind: end ? "end" : "points", stroke: stroke, points: points, before: stroke.last });
+    if (points.length) stroke.last = points[points.length - 1];
+  };
+
+  Outbox.prototype._push = function (item) {
+    item.order = ++this.order;
+    this.queue.push(item);
+  };
+
+  /* The next message's points (for the ink check), or null if nothing waits. */
+  Outbox.prototype.head = function () {
+    if (this.resend.length) return self(this.resend[0].wire);
+    return this.queue.length ? self(this.queue[0]) : null;
+  };
+
+  /* Take the next message to send, as it goes on the wire. */
+  Outbox.prototype.take = function () {
+    var entry;
+    if (this.resend.length) {
+      entry = this.resend.shift();
+      this.stats.resent++;
+    } else if (this.queue.length) {
+      var item = this.queue.shift();
+      var wire = { type: item.kind, seq: ++this.seq, stroke: item.stroke.id, points: item.points };
+      if (item.kind === "start") {
+        wire.color = item.stroke.color;
+        wire.width = item.stroke.width;
+      }
+      entry = { seq: wire.seq, wire: wire, item: item };
+      this.stats.sent++;
+    } else {
+      return null;
+    }
+    this.flight.push(entry);
+    return entry.wire;
+  };
+
+  function after(list, seq) {
+    var i = 0;
+    while (i < list.length && list[i].seq <= seq) i++;
+    return i ? list.slice(i) : list;
+  }
+
+  /* A cumulative ack: everything up to `seq` was handled (drawn, or dropped). */
+  Outbox.prototype.ack = function (seq, dropped) {
+    if (seq > this.acked) {
+      this.stats.acked += this.flight.length - after(this.flight, seq).length;
+      this.acked = seq;
+    }
+    this.flight = after(this.flight, seq);
+    this.resend = after(this.resend, seq);
+    if (dropped) this.stats.dropped[dropped] = (this.stats.dropped[dropped] || 0) + 1;
+  };
+
+  /* The socket closed: what was in flight goes out again, first, with the same seq. */
+  Outbox.prototype.disconnected = function () {
+    this.resend = this.flight.concat(this.resend).sort(function (a, b) {
+      return a.seq - b.seq;
+    });
+    this.flight = [];
+  };
+
+  /* A new socket's welcome: the server has handled up to `acked` for this client
+     (0 if it forgot us, e.g. after a restart: then our own count stands). */
+  Outbox.prototype.welcome = function (acked) {
+    this.disconnected();
+    this.ack(Math.max(this.acked, acked || 0));
+  };
+
+  /* The server answered message `seq` with an error: it consumed the seq and drew
+     nothing. For `unknown_stroke` (the stroke's start went to a server that no
+     longer knows it) the stroke starts again from its last point. */
+  Outbox.prototype.error = function (code, seq) {
+    this.stats.errors[code] = (this.stats.errors[code] || 0) + 1;
+    if (seq == null) return;
+    var entry = null;
+    for (var i = 0; i < this.flight.length; i++) {
+      if (this.flight[i].seq === seq) entry = this.flight[i];
+    }
+    this.ack(seq);
+    if (code !== "unknown_stroke" || !entry || !entry.item) return;
+    var item = entry.item;
+    var stroke = item.stroke;
+    if (entry.wire.stroke !== stroke.id) {
+      this._requeue(item); // the stroke already starts again: this batch follows it
+      return;
+    }
+    stroke.id = ++this.strokes;
+    this.stats.restarted++;
+    var points = item.points;
+    if (item.before) {
+      points = [item.before].concat(points);
+      this.stats.joins++;
+    }
+    this._requeue({ kind: "start", stroke: stroke, points: points, before: null, order: item.order });
+    if (item.kind === "end") {
+      this._requeue({ kind: "end", stroke: stroke, points: [], before: null, order: item.order + 0.5 });
+    }
+  };
+
+  Outbox.prototype._requeue = function (item) {
+    var i = 0;
+    while (i < this.queue.length && this.queue[i].order < item.order) i++;
+    this.queue.splice(i, 0, item);
+  };
+
+  root.PhoneOutbox = { Outbox: Outbox };
+})(window);

@@ -1,0 +1,579 @@
+/* The drawing pad: canvas and pointer input, local echo, the socket, the states.
+   The bookkeeping lives in ink.js (the server's limits, mirrored) and outbox.js
+   (what waits for an ack); this file wires them to the page. */
+(function () {
+  "use strict";
+
+  var Ink = window.PhoneInk.Ink;
+  var Rate = window.PhoneInk.Rate;
+  var Outbox = window.PhoneOutbox.Outbox;
+
+  var TICK_MS = 33; // about 30 messages a second while drawing
+  var MIN_STEP_PX = 1.5; // closer points add nothing visible and cost ink
+  var RESUME_INK = 0.1; // after running dry, wait for this share of the tank
+  var BACKOFF_MS = 500;
+  var BACKOFF_MAX_MS = 15000;
+  var STALL_MS = 6000; // in flight this long with no word from the server: reconnect
+  var LOCAL_STROKES = 400; // kept to redraw after a resize or rotation
+
+  var boot = JSON.parse(document.getElementById("boot").textContent);
+  var exhibit = boot.exhibit;
+  var limits = boot.limits;
+  var store = safeStorage();
+
+  var el = {
+    status: document.getElementById("status"),
+    meter: document.getElementById("meter"),
+    fill: document.getElementById("meter-fill"),
+    stage: document.getElementById("stage"),
+    pad: document.getElementById("pad"),
+    notice: document.getElementById("notice"),
+    hint: document.getElementById("hint"),
+    palette: document.getElementById("palette"),
+    brushes: document.getElementById("brushes"),
+    dot: document.getElementById("preview-dot"),
+  };
+  var ctx = el.pad.getContext("2d");
+
+  var client = randomId();
+  var outbox = new Outbox();
+  var ink = new Ink(limits.ink_rate, limits.ink_burst, limits.ink_burst, now());
+  var rate = new Rate(limits.max_messages);
+  var view = { w: 1, h: 1, dpr: 1 };
+  var color = null;
+  var width = null;
+
+  var socket = null;
+  var welcomed = false;
+  var state = "connecting"; // connecting, live, reconnecting, full, paused, blocked
+  var position = 0;
+  var attempts = 0;
+  var retryTimer = null;
+  var lastHeard = 0;
+  var connects = 0;
+
+  var pointer = null; // the one pointer that draws: {id}
+  var stroke = null; // the stroke being drawn (an outbox stroke)
+  var pending = []; // its points not yet batched
+  var local = []; // strokes drawn here, normalised, for redraws
+  var dry = false; // out of ink: the line stopped
+  var drawn = 0;
+  var noticeTimer = null;
+
+  // -- small helpers ------------------------------------------------------------
+
+  function now() {
+    return performance.now();
+  }
+
+  function randomId() {
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    var abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    var id = "";
+    for (var i = 0; i < bytes.length; i++) id += abc[bytes[i] & 63];
+    return id;
+  }
+
+  function safeStorage() {
+    try {
+      localStorage.setItem("wall.probe", "1");
+      return localStorage;
+    } catch (e) {
+      return { getItem: function () { return null; }, setItem: function () {} };
+    }
+  }
+
+  function round(v) {
+    return Math.round(Math.min(1, Math.max(0, v)) * 10000) / 10000;
+  }
+
+  // -- tools: colour and brush --------------------------------------------------
+
+  function pickTools(welcomeColor) {
+    var palette = exhibit.palette || [];
+    var saved = (store.getItem("wall.color") || "").toLowerCase();
+    if (palette.indexOf(saved) >= 0) color = saved;
+    else if (color && palette.indexOf(color) >= 0) color = color;
+    else if (welcomeColor && palette.indexOf(welcomeColor.toLowerCase()) >= 0)
+      color = welcomeColor.toLowerCase();
+    else color = palette[0] || "#ffffff";
+    store.setItem("wall.color", color);
+    var brushes = exhibit.brushes || [];
+    var savedWidth = parseFloat(store.getItem("wall.brush"));
+    if (brushes.indexOf(savedWidth) >= 0) width = savedWidth;
+    else if (brushes.indexOf(width) < 0) width = brushes[Math.min(1, brushes.length - 1)] || 0.006;
+    renderTools();
+  }
+
+  function radio(parent, checked, label, onPick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.setAttribute("role", "radio");
+    b.setAttribute("aria-checked", String(checked));
+    b.setAttribute("aria-label", label);
+    b.addEventListener("click", onPick);
+    parent.appendChild(b);
+    return b;
+  }
+
+  function renderTools() {
+    el.palette.textContent = "";
+    (exhibit.palette || []).forEach(function (c) {
+      var b = radio(el.palette, c === color, c, function () {
+        color = c;
+        store.setItem("wall.color", c);
+        renderTools();
+      });
+      b.style.background = c;
+    });
+    el.brushes.textContent = "";
+    (exhibit.brushes || []).forEach(function (w) {
+      var b = radio(el.brushes, w === width, "brush " + w, function () {
+        width = w;
+        store.setItem("wall.brush", String(w));
+        renderTools();
+      });
+      var dot = document.createElement("span");
+      var px = Math.max(3, Math.min(26, w * 900));
+      dot.style.width = dot.style.height = px + "px";
+      b.style.color = color;
+      b.appendChild(dot);
+    });
+    var size = Math.max(2, Math.min(30, width * view.w));
+    el.dot.style.width = el.dot.style.height = size + "px";
+    el.dot.style.background = color;
+  }
+
+  // -- canvas: letterboxed at the wall's aspect ratio ---------------------------
+
+  function layout() {
+    var box = el.stage.getBoundingClientRect();
+    var aspect = exhibit.aspect || 16 / 9;
+    var w = box.width;
+    var h = w / aspect;
+    if (h > box.height) {
+      h = box.height;
+      w = h * aspect;
+    }
+    var dpr = Math.min(window.devicePixelRatio || 1, 3);
+    view = { w: Math.max(1, Math.floor(w)), h: Math.max(1, Math.floor(h)), dpr: dpr };
+    el.pad.style.width = view.w + "px";
+    el.pad.style.height = view.h + "px";
+    el.pad.width = Math.round(view.w * dpr);
+    el.pad.height = Math.round(view.h * dpr);
+    el.pad.style.background = exhibit.background || "#111";
+    redraw();
+    renderTools();
+    var portrait = aspect > 1.2 && box.height > box.width * 1.2;
+    showHint(portrait ? "Turn your phone sideways for a bigger canvas" : "");
+  }
+
+  function redraw() {
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, el.pad.width, el.pad.height);
+    for (var i = 0; i < local.length; i++) {
+      var s = local[i];
+      for (var j = 0; j < s.points.length; j++) {
+        paint(s, s.points[j - 1] || s.points[j], s.points[j]);
+      }
+    }
+  }
+
+  function paint(s, a, b) {
+    var W = el.pad.width;
+    var H = el.pad.height;
+    var p = b.length > 2 ? b[2] : 0.5;
+    ctx.strokeStyle = s.color;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = Math.max(1, s.width * W * (0.5 + p));
+    ctx.beginPath();
+    ctx.moveTo(a[0] * W, a[1] * H);
+    ctx.lineTo(b[0] * W + (a === b ? 0.01 : 0), b[1] * H);
+    ctx.stroke();
+  }
+
+  // -- drawing -----------------------------------------------------------------
+
+  function canDraw() {
+    return state !== "paused" && state !== "full" && state !== "blocked";
+  }
+
+  function inkLeft(t) {
+    return ink.server(t) - outbox.waiting() - pending.length;
+  }
+
+  function toPoint(e, rect) {
+    var x = round((e.clientX - rect.left) / rect.width);
+    var y = round((e.clientY - rect.top) / rect.height);
+    var pt = [x, y];
+    // Touch screens without pressure report 0.5 (or 0/1); only real pressure travels.
+    if (e.pointerType === "pen" || (e.pressure > 0 && e.pressure < 1 && e.pressure !== 0.5)) {
+      pt.push(Math.round(e.pressure * 100) / 100);
+    }
+    return pt;
+  }
+
+  function begin(pt) {
+    stroke = outbox.newStroke(color, width);
+    local.push({ color: color, width: width, points: [pt] });
+    if (local.length > LOCAL_STROKES) local.shift();
+    pending.push(pt);
+    drawn++;
+    paint(local[local.length - 1], pt, pt);
+    if (navigator.vibrate) {
+      try {
+        navigator.vibrate(8);
+      } catch (e) {
+        /* some browsers refuse without a gesture; the tick is optional */
+      }
+    }
+  }
+
+  function extend(pt, e) {
+    var s = local[local.length - 1];
+    var last = s.points[s.points.length - 1];
+    var dx = (pt[0] - last[0]) * view.w;
+    var dy = (pt[1] - last[1]) * view.h;
+    if (dx * dx + dy * dy < MIN_STEP_PX * MIN_STEP_PX) return;
+    s.points.push(pt);
+    pending.push(pt);
+    drawn++;
+    paint(s, last, pt);
+  }
+
+  function finish() {
+    if (stroke) {
+      batch(true);
+      stroke = null;
+    }
+  }
+
+  /* Move the stroke's pending points into the outbox, one message per tick. */
+  function batch(end) {
+    var max = Math.max(1, (limits.max_points || 64) - 1); // room for a joining point
+    while (pending.length > max) outbox.add(stroke, pending.splice(0, max), false);
+    if (pending.length || end) outbox.add(stroke, pending.splice(0), end);
+  }
+
+  function accept(e, rect) {
+    var t = now();
+    var pt = toPoint(e, rect);
+    var left = inkLeft(t);
+    if (dry) {
+      if (left < Math.max(1, ink.burst * RESUME_INK)) return;
+      dry = false;
+      showHint("");
+    }
+    if (left < 1 || outbox.full()) {
+      finish(); // the line stops here; it goes on from the finger when ink is back
+      dry = true;
+      showHint(outbox.full() ? "Waiting for the connection…" : "Out of ink: it refills in a moment");
+      return;
+    }
+    if (!stroke) begin(pt);
+    else extend(pt, e);
+  }
+
+  function onDown(e) {
+    e.preventDefault();
+    if (pointer !== null || !canDraw() || !e.isPrimary) return; // one finger draws; palms don't
+    pointer = e.pointerId;
+    try {
+      el.pad.setPointerCapture(e.pointerId);
+    } catch (err) {
+      /* capture is a nicety */
+    }
+    accept(e, el.pad.getBoundingClientRect());
+  }
+
+  function onMove(e) {
+    if (e.pointerId !== pointer) return;
+    e.preventDefault();
+    var rect = el.pad.getBoundingClientRect();
+    var events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
+    if (!events.length) events = [e];
+    for (var i = 0; i < events.length; i++) accept(events[i], rect);
+  }
+
+  function onUp(e) {
+    if (e.pointerId !== pointer) return;
+    e.preventDefault();
+    if (e.type === "pointerup") onMove(e);
+    pointer = null;
+    finish();
+    dry = false;
+    if (!el.hint.dataset.sticky) showHint("");
+  }
+
+  // -- sending -----------------------------------------------------------------
+
+  function pump() {
+    if (stroke && pending.length) batch(false);
+    if (!socket || socket.readyState !== 1 || !welcomed || !canDraw()) return;
+    var t = now();
+    var head;
+    while ((head = outbox.head())) {
+      var n = head.points.length;
+      if (!rate.allow(t) || !ink.canSend(n, t)) break;
+      var wire = outbox.take();
+      socket.send(JSON.stringify(wire));
+      ink.sent(n);
+      rate.note(t);
+    }
+    var oldest = outbox.flight[0];
+    if (oldest && t - lastHeard > STALL_MS) {
+      drop("stalled"); // a dead Wi-Fi link sends no close: stop waiting for it
+    }
+  }
+
+  function renderMeter() {
+    var t = now();
+    var share = Math.max(0, Math.min(1, inkLeft(t) / ink.burst));
+    el.fill.style.transform = "scaleX(" + share.toFixed(3) + ")";
+    el.meter.classList.toggle("low", share < 0.15 || dry);
+    requestAnimationFrame(renderMeter);
+  }
+
+  // -- the socket --------------------------------------------------------------
+
+  function connect() {
+    retryTimer = null;
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/draw/";
+    var ws;
+    try {
+      ws = new WebSocket(url);
+    } catch (e) {
+      schedule();
+      return;
+    }
+    socket = ws;
+    welcomed = false;
+    position = 0;
+    connects++;
+    var fullBeforeWelcome = false;
+    var opened = setTimeout(function () {
+      if (socket === ws && !welcomed) drop("timeout");
+    }, 10000);
+    ws.onopen = function () {
+      lastHeard = now();
+      ws.send(JSON.stringify({ type: "hello", client: client, last_seq: outbox.acked }));
+    };
+    ws.onmessage = function (event) {
+      lastHeard = now();
+      var m;
+      try {
+        m = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      if (m.type === "state" && m.state === "full" && !welcomed) fullBeforeWelcome = true;
+      if (m.type === "welcome") {
+        clearTimeout(opened);
+        onWelcome(m, fullBeforeWelcome);
+      } else {
+        onMessage(m);
+      }
+    };
+    ws.onclose = function (event) {
+      clearTimeout(opened);
+      if (socket === ws) closed(event.code);
+    };
+  }
+
+  function drop(why) {
+    var ws = socket;
+    if (!ws) return;
+    ws.onclose = ws.onmessage = ws.onopen = null;
+    try {
+      ws.close(4000, why);
+    } catch (e) {
+      /* already closing */
+    }
+    closed(1006);
+  }
+
+  function closed(code) {
+    socket = null;
+    welcomed = false;
+    outbox.disconnected();
+    if (code === 4003) {
+      setState("blocked");
+      return;
+    }
+    setState("reconnecting");
+    schedule();
+  }
+
+  /* Exponential backoff with jitter, so a crowd does not come back in one burst. */
+  function schedule() {
+    if (retryTimer || state === "blocked") return;
+    var cap = Math.min(BACKOFF_MAX_MS, BACKOFF_MS * Math.pow(2, attempts));
+    attempts++;
+    var delay = cap / 2 + Math.random() * cap / 2;
+    retryTimer = setTimeout(connect, delay);
+  }
+
+  function retryNow() {
+    if (retryTimer && state === "reconnecting") {
+      clearTimeout(retryTimer);
+      connect();
+    }
+  }
+
+  function applyExhibit(ex, lim) {
+    var relayout = !!ex && ex.aspect !== exhibit.aspect;
+    if (ex) exhibit = ex;
+    if (lim) {
+      limits = lim;
+      ink.configure(lim.ink_rate, lim.ink_burst, now());
+      rate.limit = lim.max_messages;
+    }
+    pickTools(null);
+    if (relayout) layout();
+  }
+
+  function onWelcome(m, fullBeforeWelcome) {
+    welcomed = true;
+    attempts = 0;
+    applyExhibit(m.exhibit, m.limits);
+    pickTools(m.color);
+    outbox.welcome(m.acked);
+    ink.anchor(m.ink, 0, now());
+    setState(m.state === "live" && fullBeforeWelcome ? "full" : m.state, position);
+    pump();
+  }
+
+  function onMessage(m) {
+    if (m.type === "ack") {
+      outbox.ack(m.seq, m.dropped);
+      if (typeof m.ink === "number") ink.anchor(m.ink, outbox.inFlight(), now());
+      if (m.dropped === "out_of_ink") showHint("Out of ink: it refills in a moment");
+    } else if (m.type === "error") {
+      outbox.error(m.code, m.seq);
+    } else if (m.type === "state") {
+      if (m.state === "full") position = m.position || 0;
+      if (welcomed || m.state !== "full") setState(m.state);
+      else position = m.position || 0;
+    } else if (m.type === "reset") {
+      // The server drops the rest of a stroke begun before the reset: begin anew.
+      var current = stroke && local.length ? local[local.length - 1].points : null;
+      var resume = pointer !== null && current ? current[current.length - 1] : null;
+      finish();
+      local = [];
+      redraw();
+      if (resume) begin(resume);
+      notice("The wall was cleared", 2500);
+    } else if (m.type === "exhibit") {
+      applyExhibit(m.exhibit, m.limits);
+    }
+  }
+
+  // -- states and notices ------------------------------------------------------
+
+  var LABELS = {
+    connecting: "Connecting…",
+    live: "Live",
+    reconnecting: "Reconnecting…",
+    paused: "Paused",
+    blocked: "Blocked",
+  };
+
+  function setState(next, place) {
+    state = next;
+    if (next === "full" && place) position = place;
+    el.status.dataset.state = next;
+    el.status.textContent =
+      next === "full" ? "Wall full · #" + (position || "?") + " in line" : LABELS[next] || next;
+    if (!canDraw() && pointer !== null) {
+      pointer = null;
+      finish();
+    }
+    if (next === "paused") notice("Drawing is paused for a moment", 0);
+    else if (next === "full")
+      notice("The wall is full. You are number " + (position || "?") + " in line.", 0);
+    else if (next === "blocked") notice("This phone can no longer draw here.", 0);
+    else if (!noticeTimer) notice("", 0);
+  }
+
+  function notice(text, ms) {
+    clearTimeout(noticeTimer);
+    noticeTimer = null;
+    el.notice.textContent = text;
+    el.notice.hidden = !text;
+    if (text && ms) {
+      noticeTimer = setTimeout(function () {
+        noticeTimer = null;
+        setState(state);
+      }, ms);
+    }
+  }
+
+  function showHint(text) {
+    el.hint.textContent = text;
+    el.hint.hidden = !text;
+  }
+
+  // -- wiring ------------------------------------------------------------------
+
+  el.pad.addEventListener("pointerdown", onDown);
+  el.pad.addEventListener("pointermove", onMove);
+  el.pad.addEventListener("pointerup", onUp);
+  el.pad.addEventListener("pointercancel", onUp);
+  el.pad.addEventListener("lostpointercapture", onUp);
+  document.addEventListener("contextmenu", function (e) {
+    e.preventDefault();
+  });
+  // iOS ignores user-scalable=no: refuse its pinch and double-tap gestures too.
+  document.addEventListener(
+    "touchmove",
+    function (e) {
+      if (e.touches.length > 1 || e.target === el.pad) e.preventDefault();
+    },
+    { passive: false }
+  );
+  document.addEventListener("gesturestart", function (e) {
+    e.preventDefault();
+  });
+  document.addEventListener("dblclick", function (e) {
+    e.preventDefault();
+  });
+  window.addEventListener("resize", layout);
+  window.addEventListener("orientationchange", layout);
+  window.addEventListener("online", retryNow);
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) retryNow();
+  });
+
+  // The test hook: what the page knows, read-only.
+  window.phone = {
+    get state() { return state; },
+    get position() { return position; },
+    get outbox() { return outbox.size(); },
+    get ink() { return inkLeft(now()); },
+    get burst() { return ink.burst; },
+    get sent() { return outbox.stats.sent; },
+    get resent() { return outbox.stats.resent; },
+    get acked() { return outbox.acked; },
+    get dropped() { return outbox.stats.dropped; },
+    get errors() { return outbox.stats.errors; },
+    get restarted() { return outbox.stats.restarted; },
+    get joins() { return outbox.stats.joins; },
+    get drawn() { return drawn; },
+    get dry() { return dry; },
+    get connects() { return connects; },
+    get color() { return color; },
+    get width() { return width; },
+    get client() { return client; },
+    get aspect() { return exhibit.aspect; },
+    get ready() { return true; },
+  };
+
+  pickTools(null);
+  layout();
+  setState("connecting");
+  connect();
+  setInterval(pump, TICK_MS);
+  requestAnimationFrame(renderMeter);
+})();
