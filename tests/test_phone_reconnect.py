@@ -1,0 +1,60 @@
+"""A Wi-Fi blip, or a server restart, while a phone draws: it reconnects by itself
+and what it drew meanwhile reaches the wall exactly once."""
+
+import pytest
+
+from tests.parts import wait_for
+from tests.phone_pad import Touch, open_phone, pad_at, settled, wall_segments
+
+pytestmark = pytest.mark.browser
+
+
+def state(page) -> str:
+    return page.evaluate("window.phone.state")
+
+
+def test_strokes_drawn_while_the_server_is_down_reach_the_wall_once(start_server, browser, devices):
+    server = start_server()
+    page = open_phone(browser, devices, server)
+    client = page.evaluate("window.phone.client")
+    touch = Touch(page)
+    touch.swipe(pad_at(page, 0.1, 0.1), pad_at(page, 0.9, 0.1), steps=10)
+    wait_for(lambda: settled(page), 10, "the first stroke acknowledged")
+
+    # A stroke is under way when the server goes away, and goes on while it is down.
+    start = pad_at(page, 0.1, 0.3)
+    touch.send("touchStart", [start])
+    for i in range(1, 8):
+        touch.send("touchMove", [(start[0] + 12 * i, start[1])])
+    server.stop()
+    wait_for(lambda: state(page) == "reconnecting", 10, "the phone to notice")
+    for i in range(8, 16):
+        touch.send("touchMove", [(start[0] + 12 * i, start[1])])
+    touch.send("touchEnd", [])
+    # Two whole strokes while the server is down.
+    touch.swipe(pad_at(page, 0.1, 0.5), pad_at(page, 0.9, 0.5), steps=10)
+    touch.swipe(pad_at(page, 0.1, 0.7), pad_at(page, 0.9, 0.7), steps=10)
+    assert page.evaluate("window.phone.outbox") > 0, "the outage's strokes wait"
+
+    server.start()  # the same port, as after a restart
+    wait_for(lambda: state(page) == "live", 30, "the phone to reconnect by itself")
+    wait_for(lambda: settled(page), 15, "the outbox to empty")
+
+    drawn = page.evaluate("window.phone.drawn")
+    joins = page.evaluate("window.phone.joins")
+
+    def complete():
+        found = wall_segments(server, client)
+        return found if sum(len(s["points"]) for s in found) >= drawn + joins else None
+
+    segments = wait_for(complete, 15, "every stroke on the wall")
+    keys = [s["key"] for s in segments]
+    assert len(keys) == len(set(keys)), "no segment twice"
+    points = sum(len(s["points"]) for s in segments)
+    assert points == drawn + joins, "every point drawn exactly once (plus the joins)"
+    assert page.evaluate("window.phone.connects") >= 2
+    assert page.evaluate("window.phone.dropped") == {}
+    rows = {round(p[1], 1) for s in segments for p in s["points"]}
+    assert rows == {0.1, 0.3, 0.5, 0.7}, "all four strokes are on the wall"
+    # The stroke cut by the restart goes on as a new stroke from its last point.
+    assert page.evaluate("window.phone.restarted") == joins == 1
