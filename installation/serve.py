@@ -22,7 +22,8 @@ from urllib.parse import urlsplit
 from installation.procfile import procfile_command
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET_KEY_FILE = ROOT / ".secret_key"
+# Git-ignored and docker-ignored; WALL_SECRET_KEY_FILE moves it (the tests do).
+SECRET_KEY_FILE = Path(os.environ.get("WALL_SECRET_KEY_FILE") or ROOT / ".secret_key")
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 HAS_CURATOR = (
     "from django.contrib.auth import get_user_model; "
