@@ -56,8 +56,17 @@
   };
 
   /* Add a batch of a stroke's points; `end` closes the stroke. A stroke's first
-     batch is its `start` (it needs at least one point). */
-  Outbox.prototype.add = function (stroke, points, end) {
+     batch is its `start` (it needs at least one point). While a batch waits to be
+     sent, later points join it, up to `max` points a message. */
+  Outbox.prototype.add = function (stroke, points, end, max) {
+    var last = this.queue[this.queue.length - 1];
+    if (!end && stroke.started && last && last.stroke === stroke && last.kind !== "end" &&
+        last.points.length + points.length <= (max || 63)) {
+      // The last batch is still held back (ink, messages a second): it takes these too.
+      last.points = last.points.concat(points);
+      if (points.length) stroke.last = points[points.length - 1];
+      return;
+    }
     if (!stroke.started) {
       if (!points.length) return; // nothing was drawn: nothing to send
       this._push({ kind: "start", stroke: stroke, points: points, before: null });

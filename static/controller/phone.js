@@ -253,8 +253,8 @@
   /* Move the stroke's pending points into the outbox, one message per tick. */
   function batch(end) {
     var max = Math.max(1, (limits.max_points || 64) - 1); // room for a joining point
-    while (pending.length > max) outbox.add(stroke, pending.splice(0, max), false);
-    if (pending.length || end) outbox.add(stroke, pending.splice(0), end);
+    while (pending.length > max) outbox.add(stroke, pending.splice(0, max), false, max);
+    if (pending.length || end) outbox.add(stroke, pending.splice(0), end, max);
   }
 
   function accept(e, rect) {
