@@ -266,3 +266,48 @@ def test_the_poster_prints_on_one_page_of_a4_and_of_letter(public_server, browse
         pdf = page.pdf(format=paper, prefer_css_page_size=False)
         assert count_pdf_pages(pdf) == 1, paper
     page.close()
+
+
+def test_replay_plays_a_stored_sheet_back(server, browser):
+    keys = run(draw_stroke(server, RED, 0.7))
+    with server.get("/projector/sheet/") as response:
+        sheet = json.loads(response.read())["sheet"]
+    page = browser.new_page(viewport=VIEWPORT)
+    page.route("**/cdn.jsdelivr.net/**", lambda route: route.abort())
+    page.goto(f"{server.http}/projector/?replay={sheet}&speed=50&loop=0")
+    page.wait_for_function("window.wall && window.wall.state.connection === 'replay'")
+    wait_for_keys(page, keys)
+    page.wait_for_timeout(300)
+    assert len(ink_mask(canvas_image(page), RED)) > 500
+    assert page.evaluate("window.wall.stats.framesApplied") == 0, "no live frames in replay"
+    page.close()
+
+
+def test_attract_screen_shows_when_idle_and_the_first_stroke_dismisses_it(server, browser):
+    page = open_wall(browser, server)
+    attract = page.locator("#attract")
+    assert attract.is_hidden()
+    # What the server sends when the curator changes the setting.
+    page.evaluate("window.wall.sync.handle({type: 'exhibit', exhibit: {attract_seconds: 1}})")
+    attract.wait_for(state="visible", timeout=5000)
+    assert decode_qr(page.locator(".attract-qr").screenshot(animations="disabled")) == [
+        server.http + "/"
+    ]
+    run(draw_stroke(server, BLUE, 0.4))
+    attract.wait_for(state="hidden", timeout=5000)
+    page.close()
+
+
+def test_old_ink_fades_when_the_exhibit_asks_for_it(server, browser):
+    page = open_wall(browser, server)
+    keys = run(draw_stroke(server, RED, 0.15))
+    wait_for_keys(page, keys)
+    page.wait_for_timeout(300)
+    before = len(ink_mask(canvas_image(page), RED))
+    assert before > 500
+    page.evaluate("window.wall.sync.handle({type: 'exhibit', exhibit: {fade_seconds: 1}})")
+    page.wait_for_timeout(2500)
+    after = len(ink_mask(canvas_image(page), RED))
+    assert after < before * 0.05, (before, after)
+    assert set(keys) <= set(page.evaluate("window.wall.keys()")), "faded, not forgotten"
+    page.close()
