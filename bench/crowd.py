@@ -10,6 +10,7 @@ Writes crowd.csv, crowd.png, crowd.json and summary.txt to --out (bench/results/
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import multiprocessing
@@ -20,9 +21,17 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from bench import profile
 from bench.report import table_header, table_line, write_csv, write_plot
 from bench.step import CONTEXT, Options, StepResult, run_step
-from bench.systems import BareRelay, Installation, SeedDesign, System, redis_available
+from bench.systems import (
+    BareRelay,
+    Installation,
+    SeedDesign,
+    System,
+    cleanup,
+    redis_available,
+)
 from bench.wall_fps import chromium_available, fps_process
 
 FULL_STEPS = [10, 25, 50, 100, 200, 300, 400, 600, 800]
@@ -147,21 +156,21 @@ def wall_fps(run: Run, phones: int, options: Options) -> None:
         run.say("wall fps: skipped (no Chromium or Playwright)")
         return
     system = Installation(workers=1)
-    results = CONTEXT.Queue()
-    browser: list = []
-
-    def open_wall(start_at: float, stop_at: float) -> None:
-        process = CONTEXT.Process(
-            target=fps_process, args=(system.http + "/projector/", start_at, stop_at, results)
-        )
-        process.start()
-        browser.append(process)
-
-    run.say(f"wall fps: /projector/ in headless Chromium while {phones} phones draw")
+    results, window, ready = CONTEXT.Queue(), CONTEXT.Queue(), CONTEXT.Event()
+    browser = None
+    run.say(f"wall fps: /projector/ in headless Chromium, idle then while {phones} phones draw")
     try:
-        system.start()
-        fps_options = Options(**{**asdict(options), "grace": options.grace})
-        result = run_step(system, phones, fps_options, scenario="wall-fps", on_start=open_wall)
+        system.start(pages=True)
+        browser = CONTEXT.Process(
+            target=fps_process, args=(system.http + "/projector/", window, ready, results)
+        )
+        browser.start()
+        ready.wait(60)
+
+        def open_window(start_at: float, stop_at: float) -> None:
+            window.put((start_at, stop_at))
+
+        result = run_step(system, phones, options, scenario="wall-fps", on_start=open_window)
         run.add(result)
         report = results.get(timeout=60)
         run.extras["wall_fps"] = report
@@ -174,10 +183,10 @@ def wall_fps(run: Run, phones: int, options: Options) -> None:
     except Exception as error:
         run.say(f"wall fps failed: {error!r}")
     finally:
-        for process in browser:
-            process.join(10)
-            if process.is_alive():
-                process.kill()
+        if browser is not None:
+            browser.join(10)
+            if browser.is_alive():
+                browser.kill()
         system.stop()
 
 
@@ -195,6 +204,35 @@ def layers(run: Run, sizes: list[int], options: Options) -> None:
             run.say(f"{system.name} failed: {error!r}\n{system.log()}")
         finally:
             system.stop()
+
+
+def profile_run(run: Run, phones: int, options: Options) -> None:
+    """py-spy over installation-1w's server while `phones` draw; hot spots to the log."""
+    if profile.py_spy() is None:
+        run.say("profile: py-spy is not installed (pip install py-spy)")
+        return
+    system = Installation(workers=1)
+    out = run.out / "profile-installation-1w.txt"
+    spies: list = []
+
+    def spy(start_at: float, stop_at: float) -> None:
+        time.sleep(max(0.0, start_at - time.time()))
+        spies.append(profile.record(system.server_pid(), stop_at - start_at, out))
+
+    run.say(f"profile: py-spy on installation-1w while {phones} phones draw")
+    try:
+        system.start()
+        run.add(run_step(system, phones, options, scenario="profiled", on_start=spy))
+        for process in spies:
+            process.wait(30)
+        text = profile.summarise(out)
+        (run.out / "profile-summary.txt").write_text(text + "\n")
+        run.extras["profile"] = text
+        print(text, flush=True)
+    except Exception as error:
+        run.say(f"profile failed: {error!r}")
+    finally:
+        system.stop()
 
 
 def ratio(mine: int, theirs: int, mine_capped: bool) -> str:
@@ -240,6 +278,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--flood-phones", type=int, help="honest phones in the flood scenario")
     parser.add_argument("--fps-phones", type=int, help="phones while the wall's fps is counted")
     parser.add_argument("--layer-steps", help="crowd sizes for the core-layer comparison")
+    parser.add_argument(
+        "--priority",
+        type=int,
+        default=-10,
+        help="niceness of the whole run (servers, Redis, load) if permitted; default -10, "
+        "so a busy shared machine disturbs the measurement less",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=None,
+        help="also profile installation-1w with py-spy at this many phones",
+    )
     parser.add_argument("--no-flood", action="store_true")
     parser.add_argument("--no-fps", action="store_true")
     parser.add_argument("--no-layers", action="store_true")
@@ -267,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     if not redis_available():
         print("redis-server is not on PATH: the benchmark needs it", file=sys.stderr)
         return 2
+    if args.priority:
+        with contextlib.suppress(OSError):  # not permitted: run at the normal priority
+            os.nice(args.priority)
     command = "python -m bench.crowd " + " ".join(argv if argv is not None else sys.argv[1:])
     run = Run(out, command.strip())
     began = time.monotonic()
@@ -292,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
         flood(run, args.flood_phones or (20 if quick else 100), options)
     if not args.no_fps:
         wall_fps(run, args.fps_phones or (20 if quick else 100), options)
+    if args.profile:
+        profile_run(run, args.profile, options)
+    cleanup()
     text = summary(run, held, steps)
     print(text, flush=True)
     run.extras["held"] = held

@@ -79,6 +79,7 @@ class Phone:
         self.rng = rng
         self.ws = None
         self.stroke = 0
+        self.closing = False
 
     async def connect(self) -> None:
         self.ws = await connect(
@@ -117,8 +118,7 @@ class Phone:
                         record.answered = max(record.answered, seq)
         except websockets.ConnectionClosed:
             pass
-        finally:
-            record.closed_early = True
+        record.closed_early = not self.closing  # the server closed us mid-run
 
     async def send(self, message: dict, scheduled: float, lags: list[float]) -> None:
         now = time.time()
@@ -213,10 +213,7 @@ async def _phones_main(
             break
         await asyncio.sleep(0.05)
     for phone in live:
-        phone.record.closed_early = phone.record.closed_early and phone.ws.close_code not in (
-            None,
-            1000,
-        )
+        phone.closing = True
     await asyncio.gather(*(p.close() for p in live))
     for reader in readers:
         reader.cancel()
@@ -260,11 +257,13 @@ class WallBatch:
     frames: int
     duplicates: int
     walls: int
+    hops: list[float] = field(default_factory=list)  # frame left its Mixer -> wall, s
 
 
-async def _wall_main(target: Target, walls: int, ready, stop_at: float) -> WallBatch:
+async def _wall_main(target: Target, walls: int, ready, done, stop_at: float) -> WallBatch:
     seen: list[dict[str, float]] = [{} for _ in range(walls)]
     totals = {"points": 0, "frames": 0, "duplicates": 0}
+    hops: list[float] = []
 
     async def one(index: int, connection) -> None:
         received = seen[index]
@@ -276,6 +275,8 @@ async def _wall_main(target: Target, walls: int, ready, stop_at: float) -> WallB
                 kind = message.get("type")
                 if kind == "frame":
                     segments = message["segments"]
+                    if counts and "time" in message:
+                        hops.append(now - message["time"] / 1000)
                 elif kind == "segment":
                     segments = (message,)
                 else:
@@ -307,7 +308,8 @@ async def _wall_main(target: Target, walls: int, ready, stop_at: float) -> WallB
         )
     tasks = [asyncio.create_task(one(i, c)) for i, c in enumerate(connections)]
     ready.set()
-    await asyncio.sleep(max(0.0, stop_at - time.time()))
+    while time.time() < stop_at and not done.is_set():
+        await asyncio.sleep(0.05)
     for connection in connections:
         with contextlib.suppress(Exception):
             await connection.close()
@@ -321,13 +323,15 @@ async def _wall_main(target: Target, walls: int, ready, stop_at: float) -> WallB
         times = [at] + [other.get(key) for other in others]
         if None not in times:
             received[key] = max(times)
-    return WallBatch(received, totals["points"], totals["frames"], totals["duplicates"], walls)
+    return WallBatch(
+        received, totals["points"], totals["frames"], totals["duplicates"], walls, hops
+    )
 
 
-def walls_process(target: Target, walls: int, ready, stop_at: float, results) -> None:
-    """Entry point of the wall process: times every segment key until stop_at."""
+def walls_process(target: Target, walls: int, ready, done, stop_at: float, results) -> None:
+    """Entry point of the wall process: times every segment key until done or stop_at."""
     try:
-        results.put(("walls", uvloop_run(_wall_main(target, walls, ready, stop_at))))
+        results.put(("walls", uvloop_run(_wall_main(target, walls, ready, done, stop_at))))
     except Exception as error:
         ready.set()
         results.put(("error", f"walls: {error!r}"))

@@ -33,6 +33,8 @@ COLUMNS = [
     "rss_mb",
     "rss_per_phone_kb",
     "gen_lag_p99_ms",
+    "machine_cpu_pct",
+    "load1",
     "held",
     "note",
 ]
@@ -52,6 +54,8 @@ TABLE = [
     ("redis_cpu_pct", "redis%", 6),
     ("rss_per_phone_kb", "KiB/ph", 7),
     ("gen_lag_p99_ms", "lag ms", 7),
+    ("machine_cpu_pct", "mach%", 5),
+    ("load1", "load", 5),
     ("held", "held", 5),
 ]
 

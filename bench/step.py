@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import math
 import multiprocessing
+import os
 import queue
 import time
 from dataclasses import asdict, dataclass, field
@@ -55,6 +56,8 @@ class StepResult:
     rss_mb: float
     rss_per_phone_kb: float
     gen_lag_p99_ms: float
+    machine_cpu_pct: float  # all cores, everything on the machine (100 = every core busy)
+    load1: float  # the 1-minute load average at the end of the step
     held: bool
     note: str = ""
     extra: dict = field(default_factory=dict)
@@ -113,14 +116,15 @@ def run_step(
     """Run one crowd against a running system and measure it."""
     target = system.target
     results = CONTEXT.Queue()
-    ready = CONTEXT.Event()
+    ready, done = CONTEXT.Event(), CONTEXT.Event()
     procs = max(1, min(options.gen_procs, math.ceil(phones / options.phones_per_proc)))
-    connect_budget = 1.0 + phones * 0.006
+    connect_budget = 0.6 + phones * 0.005
     now = time.time()
     wall_stop = now + 1.0 + connect_budget + options.duration + options.grace + 0.5
     children = [
         CONTEXT.Process(
-            target=walls_process, args=(target, options.walls, ready, wall_stop, results)
+            target=walls_process,
+            args=(target, options.walls, ready, done, wall_stop, results),
         )
     ]
     children[0].start()
@@ -155,8 +159,11 @@ def run_step(
         on_start(start_at, stop_at)
     time.sleep(max(0.0, start_at - time.time()))
     cpu0, redis0, t0 = cpu_seconds(server_pid), cpu_seconds(redis_pid), time.monotonic()
+    busy0 = _busy()
     time.sleep(max(0.0, stop_at - time.time()))
     cpu1, redis1, t1 = cpu_seconds(server_pid), cpu_seconds(redis_pid), time.monotonic()
+    busy1 = _busy()
+    load1 = os.getloadavg()[0]
     rss_after = rss_bytes(server_pid)
 
     batches: list[PhoneBatch] = []
@@ -175,6 +182,9 @@ def run_step(
         expected -= 1
         if kind == "phones":
             batches.append(payload)
+            if len(batches) == procs:
+                time.sleep(0.3)  # stragglers still on their way to the wall
+                done.set()
         elif kind == "walls":
             wall = payload
         elif kind == "flood":
@@ -197,7 +207,17 @@ def run_step(
         redis_cpu=(redis1 - redis0) / (t1 - t0),
         rss=(rss_before, rss_after),
         flood=flood_report,
+        machine=(busy1[0] - busy0[0]) / max(1e-9, busy1[1] - busy0[1]),
+        load1=load1,
     )
+
+
+def _busy() -> tuple[float, float]:
+    """Seconds the whole machine's cores were busy, and in total."""
+    times = psutil.cpu_times()
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    total = sum(times)
+    return total - idle, total
 
 
 def _measure(
@@ -213,6 +233,8 @@ def _measure(
     redis_cpu: float,
     rss: tuple[int, int],
     flood: FloodReport | None,
+    machine: float,
+    load1: float,
 ) -> StepResult:
     received = wall.received if wall else {}
     latencies: list[float] = []
@@ -267,6 +289,13 @@ def _measure(
         and p99 <= TARGET_P99
     )
     extra = {}
+    hops = sorted(wall.hops) if wall else []
+    if hops:
+        # The installation's frames say when they left the Mixer: split the latency.
+        notes.append(
+            f"mixer->wall p50/p99 {percentile(hops, 0.5) * 1000:.0f}/"
+            f"{percentile(hops, 0.99) * 1000:.0f} ms"
+        )
     if flood is not None:
         extra["flood"] = asdict(flood)
     return StepResult(
@@ -293,6 +322,8 @@ def _measure(
         rss_mb=round(rss[1] / 2**20, 1),
         rss_per_phone_kb=round(max(0, rss[1] - rss[0]) / 1024 / max(1, connected), 1),
         gen_lag_p99_ms=round(percentile(lags, 0.99) * 1000, 1),
+        machine_cpu_pct=round(machine * 100, 1),
+        load1=round(load1, 2),
         held=held,
         note="; ".join(notes),
         extra=extra,

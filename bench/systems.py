@@ -25,6 +25,55 @@ BENCH_EXHIBIT = (
     "from projector.models import Exhibit; Exhibit.objects.filter(pk=1).delete(); "
     "Exhibit.objects.create(pk=1, max_drawing=100000)"
 )
+_shared = {"dir": "", "template": ""}
+
+
+def bench_dir() -> str:
+    """A directory for this run: the migrated database template and collected statics."""
+    if not _shared["dir"]:
+        _shared["dir"] = tempfile.mkdtemp(prefix="bench-run-")
+    return _shared["dir"]
+
+
+def production_env(layer: str) -> dict[str, str]:
+    """The installation as a venue runs it: debug off, plain HTTP on a laptop."""
+    return {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-" + "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_HTTPS": "0",
+        "DJANGO_STATIC_ROOT": os.path.join(bench_dir(), "static"),
+        "REDIS_LAYER": layer,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+class BenchServer(Server):
+    """tests.parts.Server, prepared once: migrated and the bench exhibit saved; later
+    servers copy the migrated SQLite file."""
+
+    def collect_static(self) -> None:
+        """Pages need collected statics with debug off (only the wall's fps needs it)."""
+        if not os.path.exists(os.path.join(self.env["DJANGO_STATIC_ROOT"], "staticfiles.json")):
+            self.manage("collectstatic", "--noinput", "-v0")
+
+    def migrate(self) -> None:
+        target = self.env["SQLITE_PATH"]
+        template = _shared["template"]
+        if template and os.path.exists(template):
+            shutil.copyfile(template, target)
+            return
+        super().migrate()
+        self.manage("shell", "-c", BENCH_EXHIBIT)
+        template = os.path.join(bench_dir(), "template.sqlite3")
+        shutil.copyfile(target, template)
+        _shared["template"] = template
+
+
+def cleanup() -> None:
+    if _shared["dir"]:
+        shutil.rmtree(_shared["dir"], ignore_errors=True)
+        _shared.update(dir="", template="")
 
 
 def redis_available() -> bool:
@@ -102,14 +151,15 @@ class Installation(System):
     def server_pid(self) -> int | None:
         return self.server.process.pid if self.server and self.server.process else None
 
-    def start(self) -> None:
+    def start(self, pages: bool = False) -> None:
         url = self._start_redis()
-        self.server = Server(
+        self.server = BenchServer(
             workers=self.workers,
             redis_url=url,
-            env={"REDIS_LAYER": self.layer, "LOG_LEVEL": "WARNING"},
+            env=production_env(self.layer),
         )
-        self.server.manage("shell", "-c", BENCH_EXHIBIT)
+        if pages:
+            self.server.collect_static()
         self.server.start()
 
     def restart(self) -> None:

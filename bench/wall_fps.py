@@ -47,8 +47,9 @@ def _count(page, seconds: float) -> dict:
     return result
 
 
-def measure(url: str, start_at: float, stop_at: float) -> dict:
-    """Open the wall, count frames idle (before start_at) and under load."""
+def measure(url: str, window, ready) -> dict:
+    """Open the wall, count frames idle, then under load in the window the coordinator
+    sends (start_at, stop_at) on `window` once the browser is up."""
     from playwright.sync_api import sync_playwright
 
     report: dict = {"url": url}
@@ -61,13 +62,12 @@ def measure(url: str, start_at: float, stop_at: float) -> dict:
             console: list[str] = []
             page.on("pageerror", lambda error: console.append(str(error)[:200]))
             page.goto(url, wait_until="load", timeout=30_000)
-            idle_window = start_at - time.time() - 0.2
-            if idle_window >= 0.5:
-                report["idle"] = _count(page, min(idle_window, 2.0))
+            time.sleep(0.5)
+            report["idle"] = _count(page, 1.5)
+            ready.set()
+            start_at, stop_at = window.get(timeout=120)
             time.sleep(max(0.0, start_at + 0.3 - time.time()))
-            window = stop_at - time.time()
-            if window > 0.3:
-                report["load"] = _count(page, window)
+            report["load"] = _count(page, max(0.5, stop_at - time.time()))
             report["page"] = page.evaluate(DESCRIBE)
             report["page_errors"] = console[:5]
         finally:
@@ -75,10 +75,11 @@ def measure(url: str, start_at: float, stop_at: float) -> dict:
     return report
 
 
-def fps_process(url: str, start_at: float, stop_at: float, results) -> None:
+def fps_process(url: str, window, ready, results) -> None:
     """Entry point of the browser's process."""
     try:
-        results.put(measure(url, start_at, stop_at))
+        results.put(measure(url, window, ready))
     except Exception as error:
+        ready.set()
         with contextlib.suppress(Exception):
             results.put({"url": url, "error": repr(error)[:300]})

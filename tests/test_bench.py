@@ -1,0 +1,79 @@
+"""The crowd benchmark runs end to end and writes well-formed output (no timings
+are asserted: speed is what the benchmark reports, not what tests check)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+
+from bench.report import COLUMNS
+from tests.parts import ROOT, missing
+
+SYSTEMS = {"installation-1w", "installation-2w", "seed-design", "bare-relay"}
+
+
+def test_tiny_run_writes_table_csv_plot_and_summary(tmp_path):
+    if shutil.which("redis-server") is None:
+        missing("redis-server", "not on PATH")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.crowd",
+            "--quick",
+            "--steps",
+            "4",
+            "--duration",
+            "1",
+            "--grace",
+            "1",
+            "--gen-procs",
+            "1",
+            "--flood-phones",
+            "3",
+            "--no-fps",
+            "--no-layers",
+            "--priority",
+            "0",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    output = completed.stdout
+    assert "msg/s in" in output  # the table's header
+    assert "installation-1w / seed-design" in output
+    assert "installation-1w / bare-relay" in output
+
+    with open(tmp_path / "crowd.csv", newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == COLUMNS
+        rows = list(reader)
+    sweep = [r for r in rows if r["scenario"] == "sweep"]
+    assert {r["system"] for r in sweep} == SYSTEMS
+    for row in sweep:
+        assert row["phones"] == "4"
+        assert int(row["connected"]) == 4, row
+        assert int(row["sent"]) > 0, row
+        assert int(row["delivered"]) > 0, row
+        assert row["held"] in {"True", "False"}
+        float(row["p99_ms"])
+        float(row["server_cpu_pct"])
+    scenarios = {r["scenario"] for r in rows}
+    assert {"honest-alone", "with-flooder"} <= scenarios
+
+    png = (tmp_path / "crowd.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
+
+    details = json.loads((tmp_path / "crowd.json").read_text())
+    assert details["machine"]["nproc"] >= 1
+    assert set(details["held"]) == SYSTEMS
+    assert details["flood"]["sent"] > 0  # the flooder really flooded
+    assert (tmp_path / "summary.txt").read_text().strip()
