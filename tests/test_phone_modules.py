@@ -1,0 +1,160 @@
+"""The phone's bookkeeping (static/controller/outbox.js and ink.js), run in Chromium
+through page.evaluate: seqs, cumulative acks, resends, restarted strokes, and an
+ink mirror that never promises more than the server's bucket holds."""
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+STATIC = Path(__file__).resolve().parent.parent / "static" / "controller"
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page()
+    page.set_content("<!doctype html><title>modules</title>")
+    page.add_script_tag(path=str(STATIC / "ink.js"))
+    page.add_script_tag(path=str(STATIC / "outbox.js"))
+    yield page
+    page.close()
+
+
+def test_seqs_are_given_on_sending_and_resent_unchanged_after_a_reconnect(page):
+    result = page.evaluate(
+        """() => {
+        const box = new PhoneOutbox.Outbox();
+        const s = box.newStroke('#ff0000', 0.006);
+        box.add(s, [[0.1, 0.1]], false, 63);
+        const first = box.take();
+        box.add(s, [[0.2, 0.2]], false, 63);
+        box.add(s, [[0.3, 0.3]], false, 63);  // joins the held batch
+        const second = box.take();
+        box.add(s, [[0.4, 0.4]], true, 63);
+        const third = box.take();
+        box.ack(1);
+        const afterAck = box.size();
+        box.disconnected();                     // 2 and 3 were in flight
+        box.welcome(2);                         // the new server had 2 already
+        const resent = [box.take(), box.take(), box.take()];
+        return {first, second, third, afterAck, resent, acked: box.acked, size: box.size()};
+    }"""
+    )
+    assert result["first"] == {
+        "type": "start",
+        "seq": 1,
+        "stroke": 1,
+        "points": [[0.1, 0.1]],
+        "color": "#ff0000",
+        "width": 0.006,
+    }
+    assert result["second"] == {
+        "type": "points",
+        "seq": 2,
+        "stroke": 1,
+        "points": [[0.2, 0.2], [0.3, 0.3]],
+    }
+    assert result["third"]["type"] == "end" and result["third"]["seq"] == 3
+    assert result["afterAck"] == 2
+    assert result["resent"][0] == result["third"], "only what the server lacks, same seq"
+    assert result["resent"][1:] == [None, None]
+    assert result["acked"] == 2 and result["size"] == 1
+
+
+def test_a_forgotten_stroke_starts_again_from_its_last_point(page):
+    result = page.evaluate(
+        """() => {
+        const box = new PhoneOutbox.Outbox();
+        const s = box.newStroke('#00ff00', 0.012);
+        box.add(s, [[0.1, 0.5], [0.2, 0.5]], false, 63);
+        box.take();
+        box.ack(1);                               // the start reached a server...
+        box.add(s, [[0.3, 0.5]], false, 63); box.take();
+        box.add(s, [[0.4, 0.5]], false, 63); box.take();
+        box.add(s, [[0.5, 0.5]], true, 63); box.take();
+        box.disconnected();
+        box.welcome(0);                            // ...that restarted and forgot it
+        const wire = [box.take(), box.take(), box.take()].map(w => [w.type, w.seq, w.stroke]);
+        box.error('unknown_stroke', 2);
+        box.error('unknown_stroke', 3);
+        box.error('unknown_stroke', 4);
+        const again = [];
+        let w;
+        while ((w = box.take())) again.push(w);
+        return {wire, again, stats: box.stats, size: box.size()};
+    }"""
+    )
+    assert result["wire"] == [["points", 2, 1], ["points", 3, 1], ["end", 4, 1]]
+    start, more, end = result["again"]
+    assert start["type"] == "start" and start["seq"] == 5 and start["stroke"] == 2
+    assert start["points"] == [[0.2, 0.5], [0.3, 0.5]], "joined at the last point"
+    assert start["color"] == "#00ff00" and start["width"] == 0.012
+    assert more == {"type": "points", "seq": 6, "stroke": 2, "points": [[0.4, 0.5]]}
+    assert end["type"] == "end" and end["seq"] == 7 and end["stroke"] == 2
+    assert result["stats"]["restarted"] == 1 and result["stats"]["joins"] == 1
+
+
+SIMULATION = """([seed, rate, burst, upMax, downMax]) => {
+    let x = seed;
+    const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const ink = new PhoneInk.Ink(rate, burst, burst, 0);
+    const server = {level: burst, t: 0};
+    const spend = (n, t) => {
+        server.level = Math.min(burst, server.level + (t - server.t) / 1000 * rate);
+        server.t = t;
+        if (n > server.level + 1e-9) return false;
+        server.level -= n;
+        return true;
+    };
+    const flight = [];  // {seq, n, arrive, ackAt}
+    let seq = 0, lastArrive = 0, lastAck = 0, sent = 0, refused = 0, idle = 0;
+    for (let t = 0; t < 20000; t++) {
+        for (const m of flight) if (m.arrive === t && !m.handled) {
+            m.handled = true;
+            if (!spend(m.n, t)) refused++;
+            m.level = server.level;
+        }
+        while (flight.length && flight[0].ackAt === t) {
+            const m = flight.shift();
+            const inFlight = flight.reduce((a, f) => a + f.n, 0);
+            ink.anchor(m.level, inFlight, t);
+        }
+        const drawing = Math.floor(t / 3000) % 2 === 0;  // bursts of drawing, then rest
+        if (t % 33 === 0 && drawing) {
+            const n = 1 + Math.floor(rnd() * 60);
+            if (ink.canSend(n, t)) {
+                ink.sent(n);
+                const arrive = Math.max(lastArrive, t + 1 + Math.floor(rnd() * upMax));
+                const ackAt = Math.max(lastAck, arrive + 1 + Math.floor(rnd() * downMax));
+                lastArrive = arrive; lastAck = ackAt;
+                flight.push({seq: ++seq, n, arrive, ackAt});
+                sent += n;
+            } else idle++;
+        }
+    }
+    return {sent, refused, idle};
+}"""
+
+
+CASES = [(1, 240, 480, 5, 5), (2, 240, 480, 400, 20), (3, 60, 100, 30, 900), (4, 8, 40, 250, 250)]
+
+
+def test_the_ink_mirror_never_lets_the_server_refuse(page):
+    for seed, rate, burst, up, down in CASES:
+        result = page.evaluate(SIMULATION, [seed, rate, burst, up, down])
+        assert result["refused"] == 0, (seed, result)
+        assert result["idle"] > 0, "the phone did hold back"
+        assert result["sent"] > rate * 8, "and still used most of its ink"
+
+
+def test_the_message_rate_stays_under_the_cap(page):
+    allowed = page.evaluate(
+        """() => {
+        const r = new PhoneInk.Rate(60);
+        let n = 0;
+        for (let t = 0; t < 1000; t += 5) if (r.allow(t)) { r.note(t); n++; }
+        return n;
+    }"""
+    )
+    assert allowed == 45
