@@ -34,7 +34,7 @@ from bench.systems import (
 )
 from bench.wall_fps import chromium_available, fps_process
 
-FULL_STEPS = [10, 25, 50, 100, 200, 300, 400, 600, 800]
+FULL_STEPS = [5, 10, 25, 50, 100, 200, 300, 400, 600, 800]
 QUICK_STEPS = [10, 40]
 SYSTEMS = ["installation-1w", "installation-2w", "seed-design", "bare-relay"]
 
@@ -235,6 +235,17 @@ def profile_run(run: Run, phones: int, options: Options) -> None:
         system.stop()
 
 
+def missed_targets(held: dict[str, int]) -> str:
+    """Which targets the installation (its best worker count) misses, if any."""
+    best = max((held.get(n, 0) for n in ("installation-1w", "installation-2w")), default=0)
+    missed = []
+    if "seed-design" in held and best < 10 * max(1, held["seed-design"]):
+        missed.append("10x the seed design")
+    if "bare-relay" in held and best < 0.7 * held["bare-relay"]:
+        missed.append("70% of the bare relay")
+    return ", ".join(missed)
+
+
 def ratio(mine: int, theirs: int, mine_capped: bool) -> str:
     if theirs == 0:
         return "n/a (the reference held no step)"
@@ -307,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     systems = args.systems.split(",") if args.systems else SYSTEMS
     options = Options(
-        duration=args.duration or (2.0 if quick else 8.0),
+        duration=args.duration or (1.5 if quick else 8.0),
         grace=args.grace or (1.0 if quick else 2.0),
         walls=args.walls,
         gen_procs=args.gen_procs,
@@ -335,7 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     held: dict[str, int] = {}
     for name in systems:
         held[name] = sweep(run, name, steps, options, confirm=not quick)
-    if not args.no_layers:
+    if quick and not (args.no_layers and args.no_fps):
+        run.say("quick mode: the core-layer comparison and the wall's fps run in the full bench")
+    if not args.no_layers and not quick:
         sizes = (
             [int(s) for s in args.layer_steps.split(",")]
             if args.layer_steps
@@ -343,11 +356,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         layers(run, sizes, options)
     if not args.no_flood:
-        flood(run, args.flood_phones or (20 if quick else 100), options)
-    if not args.no_fps:
-        wall_fps(run, args.fps_phones or (20 if quick else 100), options)
-    if args.profile:
-        profile_run(run, args.profile, options)
+        flood(run, args.flood_phones or (20 if quick else 50), options)
+    if not args.no_fps and not quick:
+        wall_fps(run, args.fps_phones or 50, options)
+    missed = missed_targets(held)
+    if args.profile or (missed and not quick):
+        failed_at = next((n for n in steps if n > held.get("installation-1w", 0)), steps[-1])
+        phones = args.profile or failed_at
+        run.say(f"targets missed ({missed}): profiling the server at {phones} phones")
+        profile_run(run, phones, options)
     cleanup()
     text = summary(run, held, steps)
     print(text, flush=True)
