@@ -25,7 +25,7 @@ def test_colours_in_use_are_those_drawn_now_or_welcomed_with():
     idle = SimpleNamespace(session=SimpleNamespace(client="c2", color="#00aa00"))
     me = SimpleNamespace(session=SimpleNamespace(client="c3", color=None))
     runtime = SimpleNamespace(
-        phones={"d1": {drawing}, "d2": {idle}, "d3": {me}},
+        phones={"d1": [drawing], "d2": [idle], "d3": [me]},
         strokes={"c1": {7: ("#0000aa", 0.006)}},
     )
     assert sorted(colors_in_use(runtime, excluding=me.session)) == ["#0000aa", "#00aa00"]
