@@ -137,6 +137,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Channel layer: in-memory unless REDIS_URL is set. See docs/decisions.md for why
 # the PubSub layer is the default for Redis (REDIS_LAYER=core selects the other).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# TLS options travel in the URL's query (rediss://…?ssl_cert_reqs=none), which every
+# redis client here parses. Hosts that attach an uneditable REDIS_URL with a
+# self-signed certificate (Heroku) set REDIS_SSL_CERT_REQS=none instead.
+if REDIS_URL and os.environ.get("REDIS_SSL_CERT_REQS"):
+    _separator = "&" if "?" in REDIS_URL else "?"
+    REDIS_URL += f"{_separator}ssl_cert_reqs={os.environ['REDIS_SSL_CERT_REQS']}"
 REDIS_LAYER = os.environ.get("REDIS_LAYER", "pubsub")
 # Several worker processes only share one wall through Redis (each has its own Mixer
 # and in-memory layer). Some hosts set WEB_CONCURRENCY on their own (Heroku does).

@@ -277,7 +277,8 @@ def test_check_deploy_is_clean_under_production_settings():
 def settings_load(**env: str) -> subprocess.CompletedProcess:
     code = (
         "import json; from installation import settings as s; "
-        "print(json.dumps({'hosts': s.ALLOWED_HOSTS, 'csrf': s.CSRF_TRUSTED_ORIGINS}))"
+        "print(json.dumps({'hosts': s.ALLOWED_HOSTS, 'csrf': s.CSRF_TRUSTED_ORIGINS, "
+        "'redis': s.REDIS_URL}))"
     )
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -323,6 +324,23 @@ def test_hosts_and_trusted_origins_come_from_the_platform():
     loaded = json.loads(result.stdout)
     assert loaded["hosts"] == ["gallery-wall.fly.dev", "draw.gallery.example"]
     assert loaded["csrf"] == ["https://draw.gallery.example"]
+
+
+def test_redis_tls_verification_can_be_relaxed_for_an_attached_url():
+    from channels_redis.utils import create_pool, decode_hosts
+    from redis.asyncio.connection import SSLConnection
+
+    result = settings_load(
+        DJANGO_DEBUG="1",
+        REDIS_URL="rediss://:secret@redis.example:6380/0",
+        REDIS_SSL_CERT_REQS="none",
+    )
+    assert result.returncode == 0, result.stderr
+    url = json.loads(result.stdout)["redis"]
+    assert url == "rediss://:secret@redis.example:6380/0?ssl_cert_reqs=none"
+    pool = create_pool(decode_hosts([url])[0])  # what both channels-redis layers do
+    assert pool.connection_class is SSLConnection
+    assert pool.connection_kwargs["ssl_cert_reqs"] == "none"
 
 
 # -- the deploy files agree -----------------------------------------------------------
