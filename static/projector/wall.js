@@ -45,6 +45,8 @@
   let ink = null; // p5.Graphics: the persistent buffer strokes are drawn onto
   let density = 1;
   let redrawPending = false;
+  let dirty = true; // the ink changed since the last composite
+  let framed = false; // the black letterbox around the canvas is painted
   let lastFadeAt = 0;
   let lastPruneAt = Date.now();
   let pointsThisSecond = 0;
@@ -65,11 +67,14 @@
   function drawSegment(stroke, entry) {
     if (!ink) return;
     pen.segment(inkContext(), stroke, entry, state.box.w, state.box.h, fadeAlpha(entry));
+    dirty = true;
   }
 
   function clearInk() {
     pen.forget();
-    if (ink) ink.clear();
+    // The buffer is opaque (the exhibit's background), so a frame is one blit.
+    if (ink) ink.background(state.exhibit.background || "#111111");
+    dirty = true;
   }
 
   function redrawAll() {
@@ -94,6 +99,7 @@
     placeJoinCard(W, H);
     if (!p5i) return;
     p5i.resizeCanvas(W, H);
+    framed = false;
     if (ink) ink.resizeCanvas(w, h);
     else {
       ink = p5i.createGraphics(w, h);
@@ -137,11 +143,11 @@
     if (now - lastFadeAt >= step) {
       lastFadeAt = now;
       const ctx = inkContext();
-      ctx.globalCompositeOperation = "destination-out";
       ctx.globalAlpha = 1 - Math.pow(FADE_FLOOR, step / (fade * 1000));
+      ctx.fillStyle = state.exhibit.background || "#111111";
       ctx.fillRect(0, 0, state.box.w, state.box.h);
-      ctx.globalCompositeOperation = "source-over";
       ctx.globalAlpha = 1;
+      dirty = true;
     }
     if (now - lastPruneAt >= Math.max(10000, fade * 1000)) {
       lastPruneAt = now;
@@ -164,12 +170,14 @@
       if (state.replay) replayStep(now);
       if (redrawPending) redrawAll();
       fadeStep(now);
-      p.background(0);
-      p.noStroke();
-      p.fill(state.exhibit.background || "#111111");
-      p.rect(state.box.x, state.box.y, state.box.w, state.box.h);
-      if (ink) p.image(ink, state.box.x, state.box.y, state.box.w, state.box.h);
       countFrame(now);
+      if (!dirty) return; // nothing new: the canvas keeps its pixels, the laptop stays cool
+      dirty = false;
+      if (!framed) {
+        p.background(0);
+        framed = true;
+      }
+      if (ink) p.image(ink, state.box.x, state.box.y, state.box.w, state.box.h);
     };
     p.windowResized = layout;
   }
@@ -210,7 +218,8 @@
     const before = state.exhibit;
     state.exhibit = Object.assign({}, before, exhibit);
     if (state.exhibit.aspect !== before.aspect) layout();
-    if (state.exhibit.fade_seconds !== before.fade_seconds) redrawPending = true;
+    const changed = (name) => state.exhibit[name] !== before[name];
+    if (changed("fade_seconds") || changed("background")) redrawPending = true;
   }
 
   // -- the connection --------------------------------------------------------------
@@ -450,10 +459,14 @@
   }
 
   let wakeLock = null;
+  let wakeTriedAt = 0;
 
-  async function keepAwake() {
+  async function keepAwake(event) {
     if (!("wakeLock" in navigator) || document.visibilityState !== "visible") return;
     if (wakeLock && !wakeLock.released) return;
+    // Retry now on a gesture or visibility change, else at most twice a minute.
+    if (!event && Date.now() - wakeTriedAt < 30000) return;
+    wakeTriedAt = Date.now();
     try {
       wakeLock = await navigator.wakeLock.request("screen");
       wakeLock.addEventListener("release", () => {
@@ -465,9 +478,9 @@
   }
 
   document.addEventListener("visibilitychange", keepAwake);
-  document.addEventListener("click", () => {
+  document.addEventListener("click", (event) => {
     fullscreen();
-    keepAwake();
+    keepAwake(event);
   });
   document.addEventListener("keydown", (event) => {
     const key = event.key.toLowerCase();
