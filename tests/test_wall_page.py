@@ -311,3 +311,22 @@ def test_old_ink_fades_when_the_exhibit_asks_for_it(server, browser):
     assert after < before * 0.05, (before, after)
     assert set(keys) <= set(page.evaluate("window.wall.keys()")), "faded, not forgotten"
     page.close()
+
+
+def test_a_curator_reset_clears_the_wall_at_once(start_server, redis_server, browser):
+    # Redis carries the reset from the curator's process (here a manage.py shell).
+    server = start_server(redis_url=redis_server.url)
+    keys = run(draw_stroke(server, RED, 0.5))
+    page = open_wall(browser, server)
+    wait_for_keys(page, keys)
+    old_sheet = page.evaluate("window.wall.sync.sheet")
+    server.manage("shell", "-c", "from projector.moderation import exhibit_reset; exhibit_reset()")
+    page.wait_for_function(f"window.wall.sync.sheet > {old_sheet}", timeout=10000)
+    page.wait_for_function(LIVE)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.wall.keys()") == [], "the new sheet is empty"
+    assert len(ink_mask(canvas_image(page), RED)) == 0, "the canvas is clear"
+    page.reload()
+    page.wait_for_function(LIVE, timeout=15000)
+    assert page.evaluate("window.wall.keys()") == [], "a reload loads the new, empty sheet"
+    page.close()
