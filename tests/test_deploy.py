@@ -569,7 +569,7 @@ def lan_server(tmp_path):
 
 
 @pytest.mark.database
-def test_lan_serves_the_local_network_over_plain_http_with_debug_off(lan_server):
+async def test_lan_serves_the_local_network_over_plain_http_with_debug_off(lan_server):
     port, printed, scratch = lan_server
     public = re.search(r"^\s*PUBLIC_URL=(\S+)$", printed, re.M).group(1)
     assert public.startswith("http://") and public.endswith(f":{port}")
@@ -585,6 +585,14 @@ def test_lan_serves_the_local_network_over_plain_http_with_debug_off(lan_server)
         assert HASHED.search(ref), ref  # debug off: the manifest storage names them
     missing_page = fetch(port, "/no-such-page/", {"Host": host})
     assert missing_page.status == 404 and b"URLconf" not in missing_page.body
+    # A phone's page opened at that address may open its WebSocket.
+    ws = await websockets.connect(
+        f"ws://{host}/ws/draw/",
+        additional_headers={"Origin": public},
+        host="127.0.0.1",
+        port=port,
+    )
+    await ws.close()
     # The generated secret key stays, readable by its owner only.
     key_file = scratch / "secret_key"
     assert key_file.stat().st_mode & 0o077 == 0
