@@ -21,6 +21,7 @@ import sys
 import tempfile
 import tomllib
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import websockets
@@ -180,6 +181,43 @@ def test_admin_login_is_served_with_secure_csrf_cookie(production):
     assert reply.status == 200
     csrf = [c for c in reply.headers.get_all("Set-Cookie") or [] if "csrftoken=" in c]
     assert csrf and "Secure" in csrf[0]
+
+
+@pytest.mark.database
+def test_curator_signs_in_through_the_proxy(production):
+    # The classic failure behind a TLS proxy is a CSRF 403 on the admin's POST: the
+    # https Origin only matches when the proxy's X-Forwarded-Proto is trusted.
+    production.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth import get_user_model as U; "
+        "U().objects.filter(username='curator').exists() or "
+        "U().objects.create_superuser('curator', 'c@example.org', 'a long pass phrase')",
+    )
+    page = fetch(production.port, "/admin/login/", over_https())
+    cookie = re.search(r"csrftoken=([^;]+)", page.headers["Set-Cookie"]).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    form = urlencode(
+        {"csrfmiddlewaretoken": token, "username": "curator", "password": "a long pass phrase"}
+    )
+    conn = http.client.HTTPConnection("127.0.0.1", production.port, timeout=10)
+    try:
+        headers = over_https(
+            {
+                "Origin": PUBLIC_ORIGIN,
+                "Referer": f"{PUBLIC_ORIGIN}/admin/login/",
+                "Cookie": f"csrftoken={cookie}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            }
+        )
+        conn.request("POST", "/admin/login/?next=/admin/", body=form, headers=headers)
+        reply = Reply(conn.getresponse())
+    finally:
+        conn.close()
+    assert reply.status == 302, reply.text[:500]
+    assert reply.headers["Location"] == "/admin/"
+    session = [c for c in reply.headers.get_all("Set-Cookie") if "sessionid=" in c]
+    assert session and "Secure" in session[0] and "HttpOnly" in session[0]
 
 
 @pytest.mark.database
