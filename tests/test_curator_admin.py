@@ -232,8 +232,10 @@ def test_sheet_list_counts_strokes_and_links_export_and_replay(admin_client):
         listed = admin_client.get(reverse("admin:projector_sheet_changelist") + order).context
         [row] = [s for s in listed["cl"].result_list if s.pk == sheet.pk]
         assert (row.stroke_count, row.segment_count) == (5, 15)
-    assert admin_client.get(reverse("admin:projector_sheet_change", args=[sheet.pk])).status_code
-    assert admin_client.post(reverse("admin:projector_sheet_delete", args=[sheet.pk])).status_code
+    change = admin_client.get(reverse("admin:projector_sheet_change", args=[sheet.pk]))
+    assert change.status_code == 200 and 'name="speed"' in change.content.decode()
+    delete = admin_client.post(reverse("admin:projector_sheet_delete", args=[sheet.pk]))
+    assert delete.status_code == 403 and Sheet.objects.filter(pk=sheet.pk).exists()
 
 
 def test_wall_now_page_and_data(admin_client):
