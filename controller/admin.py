@@ -66,18 +66,23 @@ class DeviceAdmin(admin.ModelAdmin):
                     output_field=IntegerField(),
                 ),
                 last_drew_at=_per_device(segments, Max("created_at")),
+                # Nothing stores Device.color yet: show the colour it last drew with.
+                drew_color=Subquery(
+                    segments.filter(device=OuterRef("pk")).order_by("-id").values("color")[:1]
+                ),
             )
         )
 
     @admin.display(description="colour")
     def colour(self, device: Device) -> str:
-        if not device.color:
+        color = device.color or device.drew_color
+        if not color:
             return "–"
         return format_html(
             '<span style="display:inline-block;width:1em;height:1em;background:{};'
             'vertical-align:middle;border:1px solid #888"></span> {}',
-            device.color,
-            device.color,
+            color,
+            color,
         )
 
     @admin.display(description="last drew", ordering="last_drew_at")

@@ -155,7 +155,7 @@ def test_block_and_unblock(admin_client, announced, django_capture_on_commit_cal
     assert not Device.objects.filter(blocked=True).exists()
     assert len(announced) == 2
     page = admin_client.get(url).content.decode()
-    assert "d_alice" in page and "d_bob" in page
+    assert "d_alice" in page and "d_bob" in page and "#f94144" in page
 
 
 def exhibit_form(**changes) -> dict:
