@@ -69,11 +69,14 @@ def make_system(name: str) -> System:
         return Installation(workers=1)
     if name == "installation-2w":
         return Installation(workers=2)
+    if name == "installation-1w-memory":
+        return Installation(workers=1, layer="memory")
     if name == "seed-design":
         return SeedDesign()
     if name == "bare-relay":
         return BareRelay()
-    raise SystemExit(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
+    choices = ", ".join([*SYSTEMS, "installation-1w-memory"])
+    raise SystemExit(f"unknown system {name!r}; choose from {choices}")
 
 
 class Run:

@@ -100,11 +100,13 @@ def write_plot(results: list[StepResult], path: Path, title: str = "") -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sweep = [r for r in results if r.scenario == "sweep"]
+    # A retried step is plotted as retried: the confirmation is the step's result.
+    sweep = [r for r in results if r.scenario in ("sweep", "sweep-retry")]
     systems = list(dict.fromkeys(r.system for r in sweep))
     figure, (latency, points) = plt.subplots(1, 2, figsize=(12, 4.8))
     for system in systems:
-        rows = sorted((r for r in sweep if r.system == system), key=lambda r: r.phones)
+        last = {r.phones: r for r in sweep if r.system == system}
+        rows = [last[n] for n in sorted(last)]
         phones = [r.phones for r in rows]
         latency.plot(phones, [r.p99_ms for r in rows], marker="o", label=system)
         points.plot(phones, [r.points_per_s for r in rows], marker="o", label=system)

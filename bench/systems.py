@@ -152,7 +152,8 @@ class Installation(System):
         return self.server.process.pid if self.server and self.server.process else None
 
     def start(self, pages: bool = False) -> None:
-        url = self._start_redis()
+        # "memory": the in-memory channel layer, no Redis (one process only).
+        url = None if self.layer == "memory" else self._start_redis()
         self.server = BenchServer(
             workers=self.workers,
             redis_url=url,
