@@ -8,6 +8,7 @@ from collections import OrderedDict
 from typing import Any
 
 ACTIVE_SECONDS = 5.0  # a phone that drew this recently counts as "drawing now"
+IDLE_SECONDS = 30.0  # an admitted phone idle this long yields its place to the line
 
 
 class Admission:
@@ -24,6 +25,7 @@ class Admission:
         """0 if the session may draw now, else its place in the line (1 is next)."""
         if device in self._admitted or len(self._admitted) < self.capacity:
             self._admitted.setdefault(device, set()).add(session)
+            self._last_drew.setdefault(device, self.clock())  # idle counts from joining
             return 0
         self._waiting[session] = device
         return self.position(session)
@@ -57,6 +59,21 @@ class Admission:
             self._admitted.setdefault(device, set()).add(session)
             let_in.append(session)
         return let_in
+
+    def yield_idle(self, idle_seconds: float = IDLE_SECONDS) -> list[Any]:
+        """While phones wait, admitted phones idle too long go to the back of the line;
+        returns their sessions (call `promote` next to let the line in)."""
+        if not self._waiting:
+            return []
+        cutoff = self.clock() - idle_seconds
+        idle = [d for d in self._admitted if self._last_drew.get(d, cutoff) <= cutoff]
+        moved = []
+        for device in idle[: len(self._waiting)]:
+            for session in self._admitted.pop(device):
+                self._waiting[session] = device
+                moved.append(session)
+            self._last_drew.pop(device, None)
+        return moved
 
     def waiting(self) -> list[tuple[Any, int]]:
         return [(session, place) for place, session in enumerate(self._waiting, start=1)]

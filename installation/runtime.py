@@ -19,6 +19,7 @@ from typing import Protocol
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import connection
 
 from controller.admission import Admission
 from controller.ink import InkLedger, MessageRate
@@ -117,7 +118,7 @@ class Runtime:
     async def reload(self) -> None:
         """Re-read the exhibit and apply what changed to this process's phones."""
         before = self.exhibit
-        after = await sync_to_async(exhibit_snapshot_load, thread_sensitive=False)()
+        after = await sync_to_async(_load_and_close, thread_sensitive=False)()
         self.exhibit = after
         self.mixer.sheet = after.sheet
         self.mixer.budget = after.wall_budget
@@ -234,11 +235,23 @@ class Runtime:
             except Exception:
                 log.exception("refreshing the exhibit failed")
 
+    async def rotate_line(self) -> None:
+        """Idle phones yield their place to waiting ones; everyone learns their state."""
+        moved = self.admission.yield_idle()
+        let_in = self.admission.promote()
+        if not (moved or let_in):
+            return
+        for phone in let_in:
+            await phone.notify({"type": "state", "state": "live"})
+        for phone, place in self.admission.waiting():
+            await phone.notify({"type": "state", "state": "full", "position": place})
+
     async def _presence_loop(self) -> None:
         last: tuple[int, int] | None = None
         quiet = 0
         while True:
             await asyncio.sleep(PRESENCE_SECONDS)
+            await self.rotate_line()
             now = (len(self.phones), self.admission.drawing_count())
             quiet += 1
             if now != last or quiet >= 5:
@@ -251,6 +264,15 @@ class Runtime:
                         "drawing": now[1],
                     }
                 )
+
+
+def _load_and_close() -> ExhibitSnapshot:
+    """Read the exhibit from a worker thread and close that thread's connection:
+    a refresh every few seconds must not leave idle connections behind."""
+    try:
+        return exhibit_snapshot_load()
+    finally:
+        connection.close()
 
 
 _runtime: Runtime | None = None

@@ -43,10 +43,16 @@ def start_server():
 @pytest.fixture
 async def runtime():
     """This process's runtime for consumer tests, stopped with the test's event loop."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
     from installation.runtime import runtime_get, runtime_stop
 
     yield await runtime_get()
     await runtime_stop()
+    # The async ORM ran in asgiref's thread; close its connections there, or
+    # PostgreSQL refuses to drop the test database while they are open.
+    await sync_to_async(connections.close_all)()
 
 
 # Function-scoped on purpose: Playwright's sync API marks an event loop as running

@@ -88,3 +88,19 @@ def test_admission_counts_phones_that_drew_recently():
     assert admission.drawing_count() == 1
     clock.now += 10
     assert admission.drawing_count() == 0
+
+
+def test_an_idle_phone_yields_its_place_only_while_others_wait():
+    clock = Clock()
+    admission = Admission(capacity=1, clock=clock)
+    admission.join("s1", "d1")
+    clock.now += 60
+    assert admission.yield_idle(30) == [], "nobody waits: the idle phone keeps its place"
+    assert admission.join("s2", "d2") == 1
+    clock.now += 1
+    admission.touch("d1")
+    assert admission.yield_idle(30) == [], "it drew just now"
+    clock.now += 31
+    assert admission.yield_idle(30) == ["s1"]
+    assert admission.promote() == ["s2"]
+    assert admission.waiting() == [("s1", 1)]
