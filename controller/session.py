@@ -47,8 +47,7 @@ class DrawingSession:
     def receive(self, text: str | None, data: bytes | None) -> list[dict]:
         """Handle one frame; returns the replies (or raises CloseConnection)."""
         runtime = self.runtime
-        if not runtime.message_rate(self.device).allow(time.monotonic()):
-            return self._violation(ProtocolError("rate_limited", "too many messages a second"))
+        over_rate = not runtime.message_rate(self.device).allow(time.monotonic())
         try:
             message = parse_message(text, data, runtime.exhibit.limits)
         except ProtocolError as error:
@@ -65,12 +64,16 @@ class DrawingSession:
         acked = runtime.acked.get(self.client, 0)
         if message.seq <= acked:
             return [self._ack(acked)]  # a resend after reconnecting: already handled
+        if over_rate:
+            return self._violation(
+                ProtocolError("rate_limited", "too many messages a second", message.seq)
+            )
         if isinstance(message, Ping):
+            runtime.acked[self.client] = message.seq
             return [self._ack(message.seq)]
         try:
             return [self._stroke(message)]
         except ProtocolError as error:
-            runtime.acked[self.client] = message.seq  # consumed: the phone must not resend it
             return self._violation(error)
 
     def _hello(self, hello: Hello) -> dict:
@@ -80,7 +83,7 @@ class DrawingSession:
         exhibit = runtime.exhibit
         taken = colors_in_use(runtime, excluding=self)
         self.color = color_pick(exhibit.palette, taken, self.device)
-        return {
+        welcome = {
             "type": "welcome",
             "device": self.device,
             "client": hello.client,
@@ -92,6 +95,10 @@ class DrawingSession:
             "limits": exhibit.limits_for_phone(),
             "ink": runtime.ink.level(self.device),
         }
+        place = runtime.admission.position(self.phone) if self.phone is not None else 0
+        if place and not exhibit.paused:
+            welcome.update(state="full", position=place)
+        return welcome
 
     def _stroke(self, message: StrokeMessage) -> dict:
         runtime = self.runtime
@@ -145,7 +152,11 @@ class DrawingSession:
         return reply
 
     def _violation(self, error: ProtocolError) -> list[dict]:
+        """Count a bad message and answer it; one with a seq is consumed (never resent)."""
         self.runtime.violation(error.code, self.device)
+        if error.seq is not None and self.client is not None:
+            acked = self.runtime.acked.get(self.client, 0)
+            self.runtime.acked[self.client] = max(acked, error.seq)
         now = time.monotonic()
         self.violations = [t for t in self.violations if now - t < VIOLATION_WINDOW]
         self.violations.append(now)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
 
 from controller.models import Device
 from projector.frames import AcceptedSegment
@@ -36,7 +37,7 @@ class SegmentWriter:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._known_devices: set[str] = set()
+        self._known_devices: dict[str, float] = {}  # device -> when its row was last touched
         self._thread: threading.Thread | None = None
         self.stored = 0
         self.failures = 0
@@ -97,9 +98,14 @@ class SegmentWriter:
         return written
 
 
-def write_batches(batches: Iterable[StoredBatch], known_devices: set[str]) -> int:
+DEVICE_TOUCH_SECONDS = 10.0  # how stale a phone's "last drew" and colour may be in the admin
+
+
+def write_batches(batches: Iterable[StoredBatch], known_devices: dict[str, float]) -> int:
+    """Store frames' segments in one transaction; create or refresh their devices' rows
+    (at most every few seconds a device, so a crowd costs few UPDATEs)."""
     rows: list[Segment] = []
-    devices: set[str] = set()
+    devices: dict[str, str] = {}  # device -> colour it drew with last
     for batch in batches:
         for s in batch.segments:
             rows.append(
@@ -119,12 +125,23 @@ def write_batches(batches: Iterable[StoredBatch], known_devices: set[str]) -> in
                     created_at=datetime.fromtimestamp(s.accepted_at, UTC),
                 )
             )
-            if s.device not in known_devices:
-                devices.add(s.device)
+            devices[s.device] = s.color
+    now = time.monotonic()
+    new = [d for d in devices if d not in known_devices]
+    stale = [
+        d for d in devices if d in known_devices and now - known_devices[d] > DEVICE_TOUCH_SECONDS
+    ]
     with transaction.atomic():
-        if devices:
-            Device.objects.bulk_create([Device(id=d) for d in devices], ignore_conflicts=True)
+        if new:
+            Device.objects.bulk_create(
+                [Device(id=d, color=devices[d]) for d in new], ignore_conflicts=True
+            )
+        for device in stale:
+            Device.objects.filter(pk=device).update(color=devices[device], last_seen=timezone.now())
         # A phone that resent after reconnecting to another process is harmless.
         Segment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    known_devices.update(devices)
+    for device in (*new, *stale):
+        known_devices[device] = now
+    if len(known_devices) > 100_000:
+        known_devices.clear()
     return len(rows)

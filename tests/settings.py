@@ -6,3 +6,7 @@ import os
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from installation.settings import *  # noqa: E402, F403
+
+# whitenoise warns (an error under pytest) when STATIC_ROOT is missing before
+# collectstatic has ever run; the test client serves from the finders anyway.
+STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405

@@ -189,7 +189,8 @@ async def test_the_queue_lets_a_waiting_phone_in_when_one_leaves(runtime):
         "type": "state", "state": "full", "position": 1,
     }  # fmt: skip
     await second.send_json_to({"type": "hello", "client": "client-second"})
-    await next_of(second, "welcome")
+    welcome = await next_of(second, "welcome")
+    assert (welcome["state"], welcome["position"]) == ("full", 1)
     await second.send_json_to(start(1))
     assert (await next_of(second, "ack"))["dropped"] == "full"
     await first.disconnect()

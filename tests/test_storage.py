@@ -1,0 +1,74 @@
+"""Stroke storage and what a wall loads back."""
+
+import pytest
+
+from controller.models import Device
+from projector import storage
+from projector.frames import AcceptedSegment
+from projector.models import Segment
+from projector.sheets import sheet_current, sheet_reset, sheet_snapshot
+from projector.storage import SegmentWriter, StoredBatch, write_batches
+
+pytestmark = [pytest.mark.django_db, pytest.mark.database]
+
+
+def seg(client, seq, stroke=1, device="d_a", color="#f94144", end=False):
+    return AcceptedSegment(device, client, seq, stroke, color, 0.006, [(0.1, 0.2), (0.3, 0.4)],
+                           seq == 1, end, 1_764_000_000.0)  # fmt: skip
+
+
+def test_frames_are_stored_with_their_identity_and_devices():
+    sheet = sheet_current()
+    known: dict[str, float] = {}
+    write_batches([StoredBatch(sheet.pk, "o1", 1, [seg("clientA1", 1), seg("clientA1", 2)])], known)
+    write_batches([StoredBatch(sheet.pk, "o1", 2, [seg("clientB1", 1, device="d_b")])], known)
+    assert Segment.objects.count() == 3
+    assert Device.objects.get(pk="d_b").color == "#f94144"
+    assert set(known) == {"d_a", "d_b"}
+
+
+def test_a_resent_segment_is_stored_once():
+    sheet = sheet_current()
+    write_batches([StoredBatch(sheet.pk, "o1", 1, [seg("clientA1", 1)])], {})
+    write_batches([StoredBatch(sheet.pk, "o2", 7, [seg("clientA1", 1)])], {})
+    assert Segment.objects.count() == 1
+
+
+def test_a_device_row_follows_its_latest_colour(monkeypatch):
+    sheet = sheet_current()
+    known: dict[str, float] = {}
+    write_batches([StoredBatch(sheet.pk, "o1", 1, [seg("clientA1", 1)])], known)
+    monkeypatch.setattr(storage, "DEVICE_TOUCH_SECONDS", -1)
+    write_batches([StoredBatch(sheet.pk, "o1", 2, [seg("clientA1", 2, color="#ffffff")])], known)
+    assert Device.objects.get(pk="d_a").color == "#ffffff"
+
+
+def test_the_snapshot_groups_strokes_and_gives_the_watermark():
+    sheet = sheet_current()
+    write_batches([StoredBatch(sheet.pk, "o1", 4, [seg("clientA1", 1), seg("clientB1", 1)])], {})
+    write_batches([StoredBatch(sheet.pk, "o1", 5, [seg("clientA1", 2, end=True)])], {})
+    Segment.objects.filter(client="clientB1").update(removed=True)
+    snapshot = sheet_snapshot(sheet=sheet, origins=["o1", "other"])
+    assert snapshot["stored"] == {"o1": 5}
+    assert [s["stroke"] for s in snapshot["strokes"]] == ["clientA1:1"]
+    assert [x["key"] for x in snapshot["strokes"][0]["segments"]] == ["clientA1:1", "clientA1:2"]
+
+
+def test_a_reset_archives_the_sheet_and_the_new_one_is_empty():
+    old = sheet_current()
+    write_batches([StoredBatch(old.pk, "o1", 1, [seg("clientA1", 1)])], {})
+    new = sheet_reset()
+    old.refresh_from_db()
+    assert old.ended_at is not None and sheet_current() == new
+    assert sheet_snapshot(sheet=new)["strokes"] == []
+    assert Segment.objects.filter(sheet=old).count() == 1, "archived, never deleted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_writer_flushes_what_it_holds_when_stopped():
+    sheet = sheet_current()
+    writer = SegmentWriter(flush_interval=60)
+    writer.start()
+    writer.submit(StoredBatch(sheet.pk, "o1", 1, [seg("clientA1", 1), seg("clientA1", 2)]))
+    writer.stop()
+    assert Segment.objects.count() == 2 and writer.backlog == 0
