@@ -14,7 +14,7 @@ import orjson
 import websockets
 from websockets.asyncio.client import connect
 
-from bench.loadgen import COLOR, WIDTH, Target, uvloop_run
+from bench.loadgen import COLOR, WIDTH, Target, device_cookie, uvloop_run
 
 INK_RATE = 240.0  # the installation's default ink refill, points a second
 MAX_POINTS = 64
@@ -47,12 +47,15 @@ async def _flood(target: Target, start_at: float, stop_at: float) -> FloodReport
     messages_per_second = INK_RATE * OVERDRIVE / MAX_POINTS  # 375 a second of 64 points
     interval = 1 / messages_per_second
     await asyncio.sleep(max(0.0, start_at - time.time()))
+    # One phone: its device cookie is fetched once and kept across reconnects, as a
+    # browser would (without it, its address is its identity: the same bucket).
+    cookie = await asyncio.to_thread(device_cookie, target)
     while time.time() < stop_at:
         client = "flood" + secrets.token_hex(4)
         try:
             ws = await connect(
                 target.ws + target.draw_path,
-                additional_headers={"Origin": target.origin},
+                additional_headers={"Origin": target.origin, **cookie},
                 compression=None,
                 ping_interval=None,
             )

@@ -15,6 +15,7 @@ import os
 import random
 import secrets
 import time
+import urllib.request
 from dataclasses import dataclass, field
 
 import orjson
@@ -37,6 +38,20 @@ class Target:
     origin: str
     draw_path: str = "/ws/draw/"
     wall_path: str = "/ws/wall/"
+    sets_cookie: bool = False  # the installation's phone page gives each phone a device cookie
+
+
+def device_cookie(target: Target) -> dict[str, str]:
+    """What a browser carries after opening the phone page: its own device cookie
+    (the installation keys limits to it; without it, to the shared address)."""
+    if not target.sets_cookie:
+        return {}
+    url = target.origin + "/"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        for header in response.headers.get_all("Set-Cookie") or ():
+            if header.startswith("wall_device="):
+                return {"Cookie": header.split(";", 1)[0]}
+    return {}
 
 
 @dataclass
@@ -82,9 +97,10 @@ class Phone:
         self.closing = False
 
     async def connect(self) -> None:
+        cookie = await asyncio.to_thread(device_cookie, self.target)
         self.ws = await connect(
             self.target.ws + self.target.draw_path,
-            additional_headers={"Origin": self.target.origin},
+            additional_headers={"Origin": self.target.origin, **cookie},
             compression=None,
             max_size=2**20,
             open_timeout=30,

@@ -53,7 +53,8 @@ class BenchServer(Server):
     servers copy the migrated SQLite file."""
 
     def collect_static(self) -> None:
-        """Pages need collected statics with debug off (only the wall's fps needs it)."""
+        """Pages need collected statics with debug off: the phone page (where each
+        simulated phone gets its device cookie) and the wall (for its fps)."""
         if not os.path.exists(os.path.join(self.env["DJANGO_STATIC_ROOT"], "staticfiles.json")):
             self.manage("collectstatic", "--noinput", "-v0")
 
@@ -142,7 +143,7 @@ class Installation(System):
 
     @property
     def target(self) -> Target:
-        return Target(ws=self.server.ws, origin=self.server.origin)
+        return Target(ws=self.server.ws, origin=self.server.origin, sets_cookie=True)
 
     @property
     def http(self) -> str:
@@ -151,7 +152,7 @@ class Installation(System):
     def server_pid(self) -> int | None:
         return self.server.process.pid if self.server and self.server.process else None
 
-    def start(self, pages: bool = False) -> None:
+    def start(self, pages: bool = True) -> None:
         # "memory": the in-memory channel layer, no Redis (one process only).
         url = None if self.layer == "memory" else self._start_redis()
         self.server = BenchServer(
@@ -159,8 +160,7 @@ class Installation(System):
             redis_url=url,
             env=production_env(self.layer),
         )
-        if pages:
-            self.server.collect_static()
+        self.server.collect_static()
         self.server.start()
 
     def restart(self) -> None:

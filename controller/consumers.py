@@ -15,7 +15,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from controller import close_codes
-from controller.devices import device_connection, device_from_scope
+from controller.devices import device_fallback, device_from_scope
 from controller.session import CloseConnection, DrawingSession
 from installation.runtime import runtime_get
 from installation.websocket import NoDatabaseDispatch
@@ -37,7 +37,7 @@ class ControllerConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
     async def connect(self) -> None:
         """Runs at the handshake: identify the phone, apply blocks and caps."""
         self.runtime = await runtime_get()
-        self.device = device_from_scope(self.scope) or device_connection()
+        self.device = device_from_scope(self.scope) or device_fallback(self.scope)
         self.session = DrawingSession(self.runtime, self.device, phone=self)
         self.watchdog: asyncio.Task | None = None
         self.registered = False
@@ -73,13 +73,22 @@ class ControllerConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
             return
         for reply in replies:
             await self.send(text_data=encode(reply))
+        if self.session.ack_due:
+            self.runtime.acks_due.add(self)
         self.runtime.ink_store.save_soon(self.runtime.ink, self.device)
+
+    async def send_ack(self) -> None:
+        """Runs every ACK_SECONDS for phones owed an ack (from the runtime)."""
+        reply = self.session.take_ack()
+        if reply is not None:
+            await self.notify(reply)
 
     async def disconnect(self, code: int) -> None:
         """Runs when the socket closes, whoever closed it."""
         if self.watchdog is not None:
             self.watchdog.cancel()
         if getattr(self, "registered", False):
+            self.runtime.acks_due.discard(self)
             self.runtime.unregister(self)
             await self.runtime.ink_store.save(self.runtime.ink, self.device)
             self.runtime.admission.leave(self, self.device)

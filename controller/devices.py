@@ -17,8 +17,13 @@ def device_new() -> str:
     return "d_" + secrets.token_urlsafe(12)
 
 
-def device_connection() -> str:
-    """For a client without the cookie: limits still hold per connection."""
+def device_fallback(scope: dict) -> str:
+    """For a client without the cookie (never the phone page, which sets it): its
+    address, so reconnecting without a cookie cannot refill ink or reset a limit;
+    per connection when the address is unknown."""
+    client = scope.get("client")
+    if client and client[0]:
+        return "ip_" + str(client[0])[:48]
     return "c_" + secrets.token_urlsafe(12)
 
 

@@ -43,9 +43,15 @@ class DrawingSession:
     client: str | None = None
     binary_frames: int = 0
     violations: list[float] = field(default_factory=list)
+    ack_due: int = 0  # highest seq handled cleanly whose ack has not gone out yet
 
     def receive(self, text: str | None, data: bytes | None) -> list[dict]:
-        """Handle one frame; returns the replies (or raises CloseConnection)."""
+        """Handle one frame; returns the replies to send now (or raises CloseConnection).
+
+        Clean acks are not among them: they are cumulative, so the runtime sends one
+        per phone every ACK_SECONDS (`take_ack`) instead of one a message, which was
+        the largest cost left on the hot path. Drops and errors go out at once.
+        """
         runtime = self.runtime
         over_rate = not runtime.message_rate(self.device).allow(time.monotonic())
         try:
@@ -63,16 +69,16 @@ class DrawingSession:
             return self._violation(ProtocolError("no_hello", "send hello first", message.seq))
         acked = runtime.acked.get(self.client, 0)
         if message.seq <= acked:
-            return [self._ack(acked)]  # a resend after reconnecting: already handled
+            return self._ack(acked)  # a resend after reconnecting: already handled
         if over_rate:
             return self._violation(
                 ProtocolError("rate_limited", "too many messages a second", message.seq)
             )
         if isinstance(message, Ping):
             runtime.acked[self.client] = message.seq
-            return [self._ack(message.seq)]
+            return self._ack(message.seq)
         try:
-            return [self._stroke(message)]
+            return self._stroke(message)
         except ProtocolError as error:
             return self._violation(error)
 
@@ -100,7 +106,7 @@ class DrawingSession:
             welcome.update(state="full", position=place)
         return welcome
 
-    def _stroke(self, message: StrokeMessage) -> dict:
+    def _stroke(self, message: StrokeMessage) -> list[dict]:
         runtime = self.runtime
         strokes = runtime.strokes.get(self.client)
         if strokes is None:
@@ -145,11 +151,23 @@ class DrawingSession:
         accepted, _ = runtime.ink.spend(self.device, len(message.points))
         return None if accepted else "out_of_ink"
 
-    def _ack(self, seq: int, dropped: str | None = None) -> dict:
-        reply = {"type": "ack", "seq": seq, "ink": round(self.runtime.ink.level(self.device), 1)}
-        if dropped:
-            reply["dropped"] = dropped
-        return reply
+    def _ack(self, seq: int, dropped: str | None = None) -> list[dict]:
+        if not dropped:
+            self.ack_due = max(self.ack_due, seq)
+            return []
+        if self.ack_due <= seq:
+            self.ack_due = 0  # this ack is cumulative: it covers the clean ones too
+        return [{**self._ink_ack(seq), "dropped": dropped}]
+
+    def take_ack(self) -> dict | None:
+        """The cumulative ack owed to the phone, if any (the runtime sends it)."""
+        if not self.ack_due:
+            return None
+        seq, self.ack_due = self.ack_due, 0
+        return self._ink_ack(seq)
+
+    def _ink_ack(self, seq: int) -> dict:
+        return {"type": "ack", "seq": seq, "ink": round(self.runtime.ink.level(self.device), 1)}
 
     def _violation(self, error: ProtocolError) -> list[dict]:
         """Count a bad message and answer it; one with a seq is consumed (never resent)."""
@@ -163,6 +181,8 @@ class DrawingSession:
         reply = {"type": "error", "code": error.code, "detail": error.detail}
         if error.seq is not None:
             reply["seq"] = error.seq
+            if self.ack_due <= error.seq:
+                self.ack_due = 0  # consumed, and cumulative like an ack
         if len(self.violations) > VIOLATION_LIMIT:
             raise CloseConnection(close_codes.POLICY_VIOLATION, [reply])
         return [reply]

@@ -35,6 +35,7 @@ CONTROL_GROUP = "control"
 REFRESH_SECONDS = 15.0  # safety net if a control message is lost
 GROUP_REJOIN_SECONDS = 3600.0  # well inside channels-redis's 24 h group expiry
 PRESENCE_SECONDS = 2.0
+ACK_SECONDS = 0.1  # phones get one cumulative ack per this interval, not one a message
 
 
 class PhoneSession(Protocol):
@@ -45,6 +46,8 @@ class PhoneSession(Protocol):
     async def notify(self, message: dict) -> None: ...
 
     async def kick(self, code: int, state: str) -> None: ...
+
+    async def send_ack(self) -> None: ...
 
 
 class LRU(OrderedDict):
@@ -71,6 +74,7 @@ class Runtime:
         self.acked: LRU = LRU(100_000)  # client -> highest seq handled
         self.strokes: LRU = LRU(100_000)  # client -> {stroke: (color, width)}
         self.phones: dict[str, set[PhoneSession]] = {}
+        self.acks_due: set[PhoneSession] = set()
         self.admission = Admission(capacity=self.exhibit.max_drawing)
         self.violations: Counter[str] = Counter()
         self.layer = get_channel_layer()
@@ -102,6 +106,7 @@ class Runtime:
             asyncio.create_task(self._control_loop(), name="runtime-control"),
             asyncio.create_task(self._refresh_loop(), name="runtime-refresh"),
             asyncio.create_task(self._presence_loop(), name="runtime-presence"),
+            asyncio.create_task(self._ack_loop(), name="runtime-acks"),
         ]
 
     async def ready(self) -> None:
@@ -234,6 +239,16 @@ class Runtime:
                 await self.reload()
             except Exception:
                 log.exception("refreshing the exhibit failed")
+
+    async def _ack_loop(self) -> None:
+        while True:
+            await asyncio.sleep(ACK_SECONDS)
+            due, self.acks_due = self.acks_due, set()
+            for phone in due:
+                try:
+                    await phone.send_ack()
+                except Exception:  # one broken socket must not starve the others
+                    log.debug("sending an ack failed", exc_info=True)
 
     async def rotate_line(self) -> None:
         """Idle phones yield their place to waiting ones; everyone learns their state."""

@@ -11,6 +11,15 @@ from dataclasses import dataclass, field
 import websockets
 
 
+def device_cookie(http_url: str) -> str:
+    """The device cookie the phone page gives a browser (`wall_device=…`)."""
+    with urllib.request.urlopen(http_url + "/", timeout=10) as response:
+        for header in response.headers.get_all("Set-Cookie") or ():
+            if header.startswith("wall_device="):
+                return header.split(";", 1)[0]
+    return ""
+
+
 class PhoneClient:
     """A phone: says hello, draws strokes, and keeps every ack and error it gets."""
 
@@ -21,7 +30,9 @@ class PhoneClient:
         self.client = secrets.token_urlsafe(9)
         self.seq = 0
         self.stroke = 0
-        self.acks: dict[int, dict] = {}
+        self.acks: dict[int, dict] = {}  # seq -> its ack (one per message, unfolded)
+        self.refused: set[int] = set()  # seqs answered by an error
+        self._handled = 0
         self.errors: list[dict] = []
         self.states: list[dict] = []
         self.welcome: dict | None = None
@@ -32,6 +43,8 @@ class PhoneClient:
 
     async def connect(self) -> dict:
         headers = {"Origin": self.origin}
+        if self.cookie is None:
+            self.cookie = await asyncio.to_thread(device_cookie, self.origin)
         if self.cookie:
             headers["Cookie"] = self.cookie
         self.ws = await websockets.connect(self.url, additional_headers=headers, max_size=2**20)
@@ -46,10 +59,13 @@ class PhoneClient:
                 message = json.loads(text)
                 kind = message.get("type")
                 if kind == "ack":
-                    self.acks[message["seq"]] = message
+                    self._resolve(message["seq"], message)
                     self._acked.set()
                 elif kind == "error":
                     self.errors.append(message)
+                    if "seq" in message:
+                        self._resolve(message["seq"], None)
+                        self.refused.add(message["seq"])
                     self._acked.set()
                 elif kind == "state":
                     self.states.append(message)
@@ -57,6 +73,15 @@ class PhoneClient:
                     self.other.append(message)
         except websockets.ConnectionClosed:
             pass
+
+    def _resolve(self, seq: int, ack: dict | None) -> None:
+        """Acks are cumulative: every message up to `seq` is handled. Only the message
+        named by an ack can be dropped (drops are acknowledged at once, alone)."""
+        for earlier in range(self._handled + 1, seq):
+            self.acks.setdefault(earlier, {"seq": earlier, "ink": (ack or {}).get("ink")})
+        if ack is not None:
+            self.acks[seq] = ack
+        self._handled = max(self._handled, seq)
 
     async def send(self, message: dict) -> int:
         self.seq += 1
@@ -88,10 +113,10 @@ class PhoneClient:
 
     async def wait_acked(self, seq: int, timeout: float = 10) -> dict:
         async with asyncio.timeout(timeout):
-            while seq not in self.acks:
+            while seq not in self.acks and seq not in self.refused:
                 self._acked.clear()
                 await self._acked.wait()
-        return self.acks[seq]
+        return self.acks.get(seq, {"seq": seq, "refused": True})
 
     def accepted(self) -> set[str]:
         """Keys of the segments the server acknowledged as drawn."""

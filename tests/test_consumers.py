@@ -58,8 +58,11 @@ async def test_a_stroke_is_acknowledged_and_reaches_the_wall(runtime):
     assert welcome["limits"]["ink_burst"] == runtime.exhibit.ink_burst
     await p.send_json_to(start(1, points=[(0.1, 0.1), (0.2, 0.2)]))
     await p.send_json_to({"type": "end", "seq": 2, "stroke": 1, "points": [[0.3, 0.3]]})
-    assert (await next_of(p, "ack"))["seq"] == 1
-    assert (await next_of(p, "ack"))["seq"] == 2
+    acks = [await next_of(p, "ack")]
+    while acks[-1]["seq"] < 2:
+        acks.append(await next_of(p, "ack"))
+    assert acks[-1]["seq"] == 2, "acks are cumulative: one may cover both messages"
+    assert len(acks) <= 2
     frame = await next_of(w, "frame")
     keys = [s["key"] for s in frame["segments"]]
     while len(keys) < 2:
@@ -138,22 +141,25 @@ async def test_a_message_flood_is_rate_limited_then_closed(runtime):
             break
         codes.append(json.loads(output["text"]).get("code"))
     assert output["code"] == close_codes.POLICY_VIOLATION
-    assert codes.count("rate_limited") > 20 and codes.count(None) == limit - 1
+    assert codes.count("rate_limited") > 20
+    assert limit - 1 <= runtime.acked["client-one"] <= limit + 30
 
 
 async def test_out_of_ink_drops_whole_segments_and_says_so(runtime):
     p = phone("d_greedy")
     await hello(p)
-    burst = int(runtime.exhibit.ink_burst)
-    points = [(0.5, 0.5)] * 60
-    drops = []
-    for seq in range(1, burst // 60 + 3):
-        message = start(seq, stroke=seq, points=points)
-        await p.send_json_to(message)
-        drops.append((await next_of(p, "ack")).get("dropped"))
-    assert drops[: burst // 60] == [None] * (burst // 60)
-    assert drops[-1] == "out_of_ink"
-    assert runtime.mixer.points_in == (burst // 60) * 60, "no half segments"
+    full = int(runtime.exhibit.ink_burst) // 60  # messages a full bucket pays for
+    last = full + 3
+    for seq in range(1, last + 1):
+        await p.send_json_to(start(seq, stroke=seq, points=[(0.5, 0.5)] * 60))
+    dropped, ack = set(), {"seq": 0}
+    while ack["seq"] < last:  # acks are cumulative; a drop is acknowledged alone
+        ack = await next_of(p, "ack")
+        if ack.get("dropped"):
+            assert ack["dropped"] == "out_of_ink"
+            dropped.add(ack["seq"])
+    assert dropped and min(dropped) > full
+    assert runtime.mixer.points_in == (last - len(dropped)) * 60, "no half segments"
     await p.disconnect()
 
 

@@ -270,8 +270,16 @@ class ProxiedWallClient(WallClient):
 async def test_a_phones_stroke_reaches_a_wall(production):
     wall = ProxiedWallClient(production.http, production.ws, PUBLIC_ORIGIN)
     await wall.connect()
-    phone = PhoneClient(production.ws, PUBLIC_ORIGIN)
+    # The phone page gives the device cookie (Secure, over https through the proxy).
+    page = fetch(production.port, "/", over_https())
+    cookie = next(
+        c.split(";", 1)[0]
+        for c in page.headers.get_all("Set-Cookie")
+        if c.startswith("wall_device=")
+    )
+    phone = PhoneClient(production.ws, PUBLIC_ORIGIN, cookie=cookie)
     await phone.connect()
+    assert phone.welcome["device"].startswith("d_"), "limits follow the phone's cookie"
     await phone.start([[0.5, 0.5], [0.51, 0.5]])
     await phone.points([[0.52, 0.51], [0.53, 0.52]])
     await phone.wait_acked(await phone.end([[0.54, 0.52]]))
