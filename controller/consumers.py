@@ -1,8 +1,8 @@
 """The phone's WebSocket: moves frames between the socket and a DrawingSession.
 
-It stays off the channel layer (channel_layer_alias names no layer), so a Redis
-hiccup cannot close a phone, and it skips Channels' per-message database
-clean-up, a thread hop the hot path never needs (it touches no ORM).
+It stays off the channel layer (SocketOnlyConsumer), so a Redis hiccup cannot close
+a phone, and it skips Channels' per-message database clean-up, a thread hop the hot
+path never needs (it touches no ORM).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from controller import close_codes
 from controller.devices import device_fallback, device_from_scope
 from controller.session import CloseConnection, DrawingSession
 from installation.runtime import runtime_get
-from installation.websocket import NoDatabaseDispatch
+from installation.websocket import SocketOnlyConsumer
 from projector.frames import encode
 
 log = logging.getLogger(__name__)
@@ -27,8 +27,7 @@ HELLO_TIMEOUT = 10.0
 IDLE_TIMEOUT = 15 * 60.0
 
 
-class ControllerConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
-    channel_layer_alias = "__phones_stay_off_the_layer__"
+class ControllerConsumer(SocketOnlyConsumer, AsyncWebsocketConsumer):
 
     async def websocket_disconnect(self, message: dict) -> None:
         await self.disconnect(message.get("code", 1006))
