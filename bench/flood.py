@@ -69,13 +69,20 @@ async def _flood(target: Target, start_at: float, stop_at: float) -> FloodReport
             with contextlib.suppress(websockets.ConnectionClosed):
                 async for text in ws:
                     message = orjson.loads(text)
-                    if message.get("type") == "ack":
-                        if "dropped" in message:
-                            reason = message["dropped"]
-                            report.drops[reason] = report.drops.get(reason, 0) + 1
-                        else:
-                            report.points_accepted += sizes.pop(message["seq"], 0)
-                    elif message.get("type") == "error":
+                    kind, seq = message.get("type"), message.get("seq")
+                    refused = kind == "error" or "dropped" in message
+                    if seq is not None and kind in ("ack", "error"):
+                        # Acks are cumulative: every earlier message still open was drawn;
+                        # only the message an ack or error names can be refused.
+                        for earlier in [s for s in sizes if s < seq]:
+                            report.points_accepted += sizes.pop(earlier)
+                        points = sizes.pop(seq, 0)
+                        if not refused:
+                            report.points_accepted += points
+                    if kind == "ack" and "dropped" in message:
+                        reason = message["dropped"]
+                        report.drops[reason] = report.drops.get(reason, 0) + 1
+                    elif kind == "error":
                         code = message.get("code", "?")
                         report.errors[code] = report.errors.get(code, 0) + 1
 
