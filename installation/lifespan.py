@@ -3,11 +3,23 @@ strokes when it stops (uvicorn runs shutdown after SIGTERM/SIGINT)."""
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from installation.runtime import runtime_get, runtime_stop
 
 log = logging.getLogger(__name__)
+
+
+def freeze_startup_objects() -> None:
+    """Keep the cyclic garbage collector off what was loaded at startup.
+
+    Django, the URL conf and the templates are hundreds of thousands of objects that
+    live as long as the process; every full collection walked them all, a pause of
+    tens of milliseconds on the event loop (it showed in the p99 latency).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def lifespan_app(scope: dict, receive, send) -> None:
@@ -20,6 +32,7 @@ async def lifespan_app(scope: dict, receive, send) -> None:
                 log.exception("runtime failed to start")
                 await send({"type": "lifespan.startup.failed", "message": repr(error)})
                 return
+            freeze_startup_objects()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             try:
