@@ -28,6 +28,7 @@ IDLE_TIMEOUT = 15 * 60.0
 
 
 class ControllerConsumer(SocketOnlyConsumer, AsyncWebsocketConsumer):
+    """One phone's connection at /ws/draw/."""
 
     async def websocket_disconnect(self, message: dict) -> None:
         await self.disconnect(message.get("code", 1006))
