@@ -180,15 +180,22 @@ def _points(raw: dict, limits: Limits, minimum: int) -> tuple[Point, ...]:
         raise ProtocolError("too_many_points", f"at most {limits.max_points} points a message")
     if len(points) < minimum:
         raise ProtocolError("bad_shape", f"at least {minimum} point required")
-    return tuple(_point(p) for p in points)
+    return tuple([_point(p) for p in points])
 
 
 def _point(point: object) -> Point:
-    if not isinstance(point, list) or not 2 <= len(point) <= 3:
+    # The hot path of every message: exact type checks and a plain loop (a third of
+    # the cost of the generic checks); anything unusual falls back to `_number`.
+    if type(point) is not list or not 2 <= len(point) <= 3:
         raise ProtocolError("bad_point", "a point is [x, y] or [x, y, pressure]")
-    values = [_number(v, "coordinate") for v in point]
-    for v in values:
+    values = []
+    for v in point:
+        if type(v) is not float:
+            v = _number(v, "coordinate")
         if not 0.0 <= v <= 1.0:
+            if not math.isfinite(v):
+                raise ProtocolError("bad_number", "coordinate must be finite")
             raise ProtocolError("bad_point", "coordinate outside 0..1")
-    # Four decimals is a tenth of a pixel on a 4K wall; rounding keeps frames small.
-    return tuple(round(v, 4) for v in values)  # type: ignore[return-value]
+        # Four decimals is a tenth of a pixel on a 4K wall; rounding keeps frames small.
+        values.append(round(v, 4))
+    return tuple(values)  # type: ignore[return-value]

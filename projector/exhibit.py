@@ -3,6 +3,7 @@ blocked phones, so the hot path never queries the database."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
 
 from controller.messages import Limits
@@ -31,11 +32,7 @@ class ExhibitSnapshot:
 
     @property
     def limits(self) -> Limits:
-        return Limits(
-            max_points=self.max_points,
-            palette=frozenset(self.palette) if self.palette else None,
-            brushes=frozenset(self.brushes) if self.brushes else None,
-        )
+        return _limits(self.max_points, self.palette, self.brushes)
 
     def for_phone(self) -> dict:
         return {
@@ -68,6 +65,16 @@ class ExhibitSnapshot:
         data = asdict(self)
         data["blocked"] = sorted(self.blocked)
         return data
+
+
+@functools.lru_cache(maxsize=8)
+def _limits(max_points: int, palette: tuple[str, ...], brushes: tuple[float, ...]) -> Limits:
+    """The parser's limits, made once per set of settings (they are read every message)."""
+    return Limits(
+        max_points=max_points,
+        palette=frozenset(palette) if palette else None,
+        brushes=frozenset(brushes) if brushes else None,
+    )
 
 
 def exhibit_snapshot_load() -> ExhibitSnapshot:
