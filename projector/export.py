@@ -13,7 +13,8 @@ from xml.sax.saxutils import quoteattr
 
 from PIL import Image, ImageDraw
 
-from projector.models import Exhibit, Segment, Sheet
+from projector.models import Segment, Sheet
+from projector.sheets import sheet_canvas
 
 SVG_WIDTH = 1600
 PNG_WIDTH = 3840
@@ -51,12 +52,6 @@ def sheet_strokes(*, sheet: Sheet) -> list[StoredStroke]:
     return result
 
 
-def sheet_aspect() -> tuple[float, str]:
-    """The exhibit's aspect ratio and background (sheets do not record their own)."""
-    exhibit = Exhibit.load()
-    return float(exhibit.aspect_ratio) or 16 / 9, exhibit.background
-
-
 def _midpoint(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
     return ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
 
@@ -90,7 +85,7 @@ def stroke_path(stroke: StoredStroke, width: float, height: float) -> str:
 
 def sheet_svg(*, sheet: Sheet, width: int = SVG_WIDTH, background: bool = True) -> str:
     """The sheet as an SVG document: one <path> per stored stroke."""
-    aspect, color = sheet_aspect()
+    aspect, color = sheet_canvas(sheet=sheet)
     height = round(width / aspect)
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -131,7 +126,7 @@ def _flatten(points: list[tuple[float, float]], width: int, height: int):
 def sheet_png(*, sheet: Sheet, width: int = PNG_WIDTH) -> bytes:
     """The sheet as a PNG `width` pixels wide, at the exhibit's aspect ratio."""
     width = max(PNG_MIN_WIDTH, min(PNG_MAX_WIDTH, int(width)))
-    aspect, color = sheet_aspect()
+    aspect, color = sheet_canvas(sheet=sheet)
     height = max(1, round(width / aspect))
     image = Image.new("RGB", (width, height), color)
     draw = ImageDraw.Draw(image)

@@ -81,6 +81,10 @@ class Sheet(models.Model):
 
     started_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The canvas it was drawn on, so an archived sheet exports as it looked even after
+    # the curator changes the exhibit. Empty on sheets from before these were kept.
+    aspect_ratio = models.FloatField(null=True, blank=True)
+    background = models.CharField(max_length=7, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

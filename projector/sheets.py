@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from projector.models import Segment, Sheet
+from projector.models import Exhibit, Segment, Sheet
 
 
 def sheet_current() -> Sheet:
@@ -15,7 +15,7 @@ def sheet_current() -> Sheet:
         with transaction.atomic():
             sheet = Sheet.objects.select_for_update().filter(ended_at__isnull=True).first()
             if sheet is None:
-                sheet = Sheet.objects.create()
+                sheet = _sheet_new()
     return sheet
 
 
@@ -23,7 +23,22 @@ def sheet_reset() -> Sheet:
     """Archive the current sheet and start an empty one."""
     with transaction.atomic():
         Sheet.objects.filter(ended_at__isnull=True).update(ended_at=timezone.now())
-        return Sheet.objects.create()
+        return _sheet_new()
+
+
+def sheet_canvas(*, sheet: Sheet) -> tuple[float, str]:
+    """The aspect ratio and background a sheet was drawn with (the exhibit's now for
+    sheets made before sheets kept their own)."""
+    exhibit = Exhibit.load()
+    aspect = sheet.aspect_ratio or float(exhibit.aspect_ratio) or 16 / 9
+    return aspect, sheet.background or exhibit.background
+
+
+def _sheet_new() -> Sheet:
+    exhibit = Exhibit.load()
+    return Sheet.objects.create(
+        aspect_ratio=float(exhibit.aspect_ratio), background=exhibit.background
+    )
 
 
 def stored_through(*, origins: list[str]) -> dict[str, int]:

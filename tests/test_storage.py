@@ -72,3 +72,17 @@ def test_the_writer_flushes_what_it_holds_when_stopped():
     writer.submit(StoredBatch(sheet.pk, "o1", 1, [seg("clientA1", 1), seg("clientA1", 2)]))
     writer.stop()
     assert Segment.objects.count() == 2 and writer.backlog == 0
+
+
+def test_an_archived_sheet_keeps_the_canvas_it_was_drawn_on():
+    from projector.export import sheet_svg
+    from projector.models import Exhibit
+    from projector.sheets import sheet_canvas
+
+    old = sheet_current()
+    Exhibit.objects.filter(pk=1).update(aspect_ratio=1.0, background="#ffffff")
+    new = sheet_reset()
+    old.refresh_from_db()
+    assert sheet_canvas(sheet=old) == (pytest.approx(16 / 9), "#111111")
+    assert sheet_canvas(sheet=new) == (1.0, "#ffffff")
+    assert 'viewBox="0 0 1600 900"' in sheet_svg(sheet=old)
