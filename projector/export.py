@@ -13,8 +13,8 @@ from xml.sax.saxutils import quoteattr
 
 from PIL import Image, ImageDraw
 
-from projector.models import Segment, Sheet
-from projector.sheets import sheet_canvas
+from projector.models import Sheet
+from projector.sheets import sheet_canvas, sheet_strokes
 
 SVG_WIDTH = 1600
 PNG_WIDTH = 3840
@@ -30,25 +30,13 @@ class StoredStroke:
     points: list[tuple[float, float]] = field(default_factory=list)
 
 
-def sheet_strokes(*, sheet: Sheet) -> list[StoredStroke]:
-    """The sheet's visible strokes in drawing order, each with its points in seq order."""
-    strokes: dict[str, tuple[StoredStroke, list[tuple[int, list]]]] = {}
-    rows = (
-        Segment.objects.filter(sheet=sheet, removed=False)
-        .order_by("id")
-        .values_list("client", "seq", "stroke", "color", "width", "points")
-    )
-    for client, seq, stroke, color, width, points in rows.iterator(2000):
-        key = f"{client}:{stroke}"
-        if key not in strokes:
-            strokes[key] = (StoredStroke(key, color, width), [])
-        strokes[key][1].append((seq, points))
+def export_strokes(*, sheet: Sheet) -> list[StoredStroke]:
+    """The sheet's visible strokes in drawing order, each as one run of points."""
     result = []
-    for stroke, segments in strokes.values():
-        for _, points in sorted(segments, key=lambda s: s[0]):
-            stroke.points.extend((float(p[0]), float(p[1])) for p in points)
-        if stroke.points:
-            result.append(stroke)
+    for stroke in sheet_strokes(sheet=sheet):
+        points = [(float(p[0]), float(p[1])) for s in stroke["segments"] for p in s["points"]]
+        if points:
+            result.append(StoredStroke(stroke["stroke"], stroke["color"], stroke["width"], points))
     return result
 
 
@@ -96,7 +84,7 @@ def sheet_svg(*, sheet: Sheet, width: int = SVG_WIDTH, background: bool = True) 
     if background:
         lines.append(f'<rect width="{width}" height="{height}" fill={quoteattr(color)}/>')
     lines.append('<g fill="none" stroke-linecap="round" stroke-linejoin="round">')
-    for stroke in sheet_strokes(sheet=sheet):
+    for stroke in export_strokes(sheet=sheet):
         lines.append(
             f"<path d={quoteattr(stroke_path(stroke, width, height))} "
             f"stroke={quoteattr(stroke.color)} "
@@ -130,7 +118,7 @@ def sheet_png(*, sheet: Sheet, width: int = PNG_WIDTH) -> bytes:
     height = max(1, round(width / aspect))
     image = Image.new("RGB", (width, height), color)
     draw = ImageDraw.Draw(image)
-    for stroke in sheet_strokes(sheet=sheet):
+    for stroke in export_strokes(sheet=sheet):
         line = max(1, round(stroke.width * width))
         points = _flatten(stroke.points, width, height)
         if len(points) > 1:

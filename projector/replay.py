@@ -12,49 +12,25 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from projector.exhibit import exhibit_snapshot_load
-from projector.models import Segment, Sheet
+from projector.models import Sheet
+from projector.sheets import sheet_strokes
 
 
 def sheet_replay(*, sheet: Sheet) -> dict:
     """The sheet's visible strokes in drawing order, segments with their `t`."""
-    strokes: dict[str, dict] = {}
-    first_ms: int | None = None
-    last_ms = 0
-    rows = (
-        Segment.objects.filter(sheet=sheet, removed=False)
-        .order_by("id")
-        .values_list(
-            "client", "seq", "stroke", "device", "color", "width", "points", "is_end", "created_at"
-        )
-    )
-    for client, seq, stroke, device, color, width, points, is_end, created in rows.iterator(2000):
-        at = int(created.timestamp() * 1000)
-        first_ms = at if first_ms is None else min(first_ms, at)
-        last_ms = max(last_ms, at)
-        key = f"{client}:{stroke}"
-        entry = strokes.get(key)
-        if entry is None:
-            entry = strokes[key] = {
-                "stroke": key,
-                "device": device,
-                "color": color,
-                "width": width,
-                "segments": [],
-            }
-        entry["segments"].append(
-            {"key": f"{client}:{seq}", "points": points, "end": is_end, "t": at}
-        )
-    started = first_ms or 0
-    for entry in strokes.values():
-        for segment in entry["segments"]:
+    strokes = sheet_strokes(sheet=sheet, with_time=True)
+    times = [segment["t"] for stroke in strokes for segment in stroke["segments"]]
+    started = min(times, default=0)
+    for stroke in strokes:
+        for segment in stroke["segments"]:
             segment["t"] -= started
     return {
         "sheet": sheet.pk,
         "stored": {},
         "started_at": started,
-        "duration": max(0, last_ms - started) if first_ms is not None else 0,
+        "duration": max(times, default=started) - started,
         "current": sheet.is_current,
-        "strokes": list(strokes.values()),
+        "strokes": strokes,
     }
 
 

@@ -67,22 +67,41 @@ def sheet_snapshot(*, sheet: Sheet, origins: list[str] = ()) -> dict:
         Segment.objects.filter(sheet=sheet).values_list("origin", flat=True).distinct()
     )
     stored = stored_through(origins=sorted(sheet_origins | set(origins)))
+    return {"sheet": sheet.pk, "stored": stored, "strokes": sheet_strokes(sheet=sheet)}
+
+
+STROKE_COLUMNS = ("client", "seq", "stroke", "device", "color", "width", "points", "is_end")
+
+
+def sheet_strokes(*, sheet: Sheet, with_time: bool = False) -> list[dict]:
+    """A sheet's visible strokes in drawing order, each with its segments in seq order;
+    with `with_time`, each segment's `t` is when it was accepted (ms since the epoch).
+
+    The one reading of stored strokes: the wall's sheet, the replay and the exports."""
+    columns = (*STROKE_COLUMNS, "created_at") if with_time else STROKE_COLUMNS
+    rows = Segment.objects.filter(sheet=sheet, removed=False).order_by("id").values_list(*columns)
     strokes: dict[str, dict] = {}
-    rows = (
-        Segment.objects.filter(sheet=sheet, removed=False)
-        .order_by("id")
-        .values_list("client", "seq", "stroke", "device", "color", "width", "points", "is_end")
-    )
-    for client, seq, stroke, device, color, width, points, is_end in rows.iterator(2000):
-        stroke_key = f"{client}:{stroke}"
-        entry = strokes.get(stroke_key)
+    for row in rows.iterator(2000):
+        client, seq, stroke, device, color, width, points, is_end = row[:8]
+        key = f"{client}:{stroke}"
+        entry = strokes.get(key)
         if entry is None:
-            entry = strokes[stroke_key] = {
-                "stroke": stroke_key,
+            entry = strokes[key] = {
+                "stroke": key,
                 "device": device,
                 "color": color,
                 "width": width,
                 "segments": [],
             }
-        entry["segments"].append({"key": f"{client}:{seq}", "points": points, "end": is_end})
-    return {"sheet": sheet.pk, "stored": stored, "strokes": list(strokes.values())}
+        segment = {"key": f"{client}:{seq}", "points": points, "end": is_end}
+        if with_time:
+            segment["t"] = int(row[8].timestamp() * 1000)
+        entry["segments"].append((seq, segment))
+    for entry in strokes.values():
+        # Stored order is acceptance order; a resend after a reconnect can come later.
+        entry["segments"] = [segment for _, segment in sorted(entry["segments"], key=_by_seq)]
+    return list(strokes.values())
+
+
+def _by_seq(item: tuple[int, dict]) -> int:
+    return item[0]

@@ -15,7 +15,7 @@ from PIL import Image
 
 from controller.models import Device
 from projector import moderation
-from projector.export import sheet_strokes
+from projector.export import export_strokes
 from projector.models import Exhibit, Segment, Sheet
 from projector.sheets import sheet_current
 
@@ -135,7 +135,7 @@ def test_remove_a_visitors_strokes_hides_exactly_theirs(
     assert set(hidden.values_list("client", flat=True)) == {"alice"}
     assert hidden.count() == 6
     assert Segment.objects.filter(sheet=archived, removed=False).count() == 6
-    assert {s.key.split(":")[0] for s in sheet_strokes(sheet=sheet)} == {"bob"}
+    assert {s.key.split(":")[0] for s in export_strokes(sheet=sheet)} == {"bob"}
     assert Segment.objects.count() == 18, "removed segments are hidden, never deleted"
     assert announced == [({"type": "redraw", "sheet": sheet.pk, "reason": "removed"},)]
 
