@@ -59,26 +59,39 @@ def replay_url(sheet_id: int, speed: int) -> str:
     return f"{reverse('wall')}?replay={sheet_id}&speed={speed}"
 
 
+# How the settings page is laid out; the form edits every field here but these.
+EXHIBIT_READONLY = ("paused", "updated_at")
+EXHIBIT_FIELDSETS = (
+    ("On the wall", {"fields": ("title", "invitation", "paused", "updated_at")}),
+    ("Canvas", {"fields": ("aspect_ratio", "palette", "brushes", "background")}),
+    (
+        "Limits",
+        {
+            "fields": (
+                "ink_rate",
+                "ink_burst",
+                "max_points",
+                "max_messages",
+                "wall_budget",
+                "max_drawing",
+                "max_connections_per_device",
+            )
+        },
+    ),
+    ("Wall behaviour", {"fields": ("fade_seconds", "attract_seconds")}),
+)
+EXHIBIT_EDITABLE = tuple(
+    name
+    for _, options in EXHIBIT_FIELDSETS
+    for name in options["fields"]
+    if name not in EXHIBIT_READONLY
+)
+
+
 class ExhibitForm(forms.ModelForm):
     class Meta:
         model = Exhibit
-        fields = (
-            "title",
-            "invitation",
-            "aspect_ratio",
-            "palette",
-            "brushes",
-            "background",
-            "ink_rate",
-            "ink_burst",
-            "max_points",
-            "max_messages",
-            "wall_budget",
-            "max_drawing",
-            "max_connections_per_device",
-            "fade_seconds",
-            "attract_seconds",
-        )
+        fields = EXHIBIT_EDITABLE
 
     def clean_palette(self) -> list[str]:
         palette = self.cleaned_data["palette"]
@@ -126,26 +139,8 @@ class ExhibitAdmin(admin.ModelAdmin):
 
     form = ExhibitForm
     change_form_template = "admin/projector/exhibit/change_form.html"
-    readonly_fields = ("paused", "updated_at")
-    fieldsets = (
-        ("On the wall", {"fields": ("title", "invitation", "paused", "updated_at")}),
-        ("Canvas", {"fields": ("aspect_ratio", "palette", "brushes", "background")}),
-        (
-            "Limits",
-            {
-                "fields": (
-                    "ink_rate",
-                    "ink_burst",
-                    "max_points",
-                    "max_messages",
-                    "wall_budget",
-                    "max_drawing",
-                    "max_connections_per_device",
-                )
-            },
-        ),
-        ("Wall behaviour", {"fields": ("fade_seconds", "attract_seconds")}),
-    )
+    readonly_fields = EXHIBIT_READONLY
+    fieldsets = EXHIBIT_FIELDSETS
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -15,6 +15,7 @@ from PIL import Image
 
 from controller.models import Device
 from projector import moderation
+from projector.admin import EXHIBIT_EDITABLE
 from projector.export import export_strokes
 from projector.models import Exhibit, Segment, Sheet
 from projector.sheets import sheet_current
@@ -162,21 +163,8 @@ def exhibit_form(**changes) -> dict:
     exhibit = Exhibit.load()
     data = {
         name: getattr(exhibit, name)
-        for name in (
-            "title",
-            "invitation",
-            "aspect_ratio",
-            "background",
-            "ink_rate",
-            "ink_burst",
-            "max_points",
-            "max_messages",
-            "wall_budget",
-            "max_drawing",
-            "max_connections_per_device",
-            "fade_seconds",
-            "attract_seconds",
-        )
+        for name in EXHIBIT_EDITABLE
+        if name not in ("palette", "brushes")  # JSON fields post as JSON text
     }
     data["palette"] = json.dumps(exhibit.palette)
     data["brushes"] = json.dumps(exhibit.brushes)
