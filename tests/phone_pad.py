@@ -7,6 +7,8 @@ import json
 import math
 import urllib.request
 
+from tests.parts import wait_for
+
 PHONE = "Pixel 7"
 
 
@@ -107,3 +109,20 @@ def wall_segments(server, client: str) -> list[dict]:
 def settled(page) -> bool:
     """Everything the phone drew is acknowledged."""
     return page.evaluate("window.phone.outbox === 0")
+
+
+def wall_has_everything_drawn(page, server, what: str) -> list[dict]:
+    """Wait until the phone's messages are acknowledged and every point it drew is in
+    the stored sheet; the phone's segments there."""
+    client = page.evaluate("window.phone.client")
+    wait_for(lambda: settled(page), 10, "the phone's messages to be acknowledged")
+    drawn = page.evaluate("window.phone.drawn")
+    return wait_for(
+        lambda: (
+            (found := wall_segments(server, client))
+            and sum(len(s["points"]) for s in found) == drawn
+            and found
+        ),
+        10,
+        what,
+    )

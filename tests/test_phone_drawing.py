@@ -3,8 +3,14 @@ reaches the wall, ignores a second finger, and never scrolls or zooms."""
 
 import pytest
 
-from tests.parts import wait_for
-from tests.phone_pad import Touch, open_phone, pad_at, pad_box, pad_ink, settled, wall_segments
+from tests.phone_pad import (
+    Touch,
+    open_phone,
+    pad_at,
+    pad_box,
+    pad_ink,
+    wall_has_everything_drawn,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -12,7 +18,6 @@ pytestmark = pytest.mark.browser
 def test_a_swipe_draws_on_the_phone_and_reaches_the_wall(start_server, browser, devices):
     server = start_server()
     page = open_phone(browser, devices, server)
-    client = page.evaluate("window.phone.client")
     assert page.evaluate("window.phone.aspect") == pytest.approx(16 / 9)
     box = pad_box(page)
     assert box["width"] / box["height"] == pytest.approx(16 / 9, rel=0.02), "letterboxed"
@@ -21,17 +26,7 @@ def test_a_swipe_draws_on_the_phone_and_reaches_the_wall(start_server, browser, 
     Touch(page).swipe(pad_at(page, 0.2, 0.5), pad_at(page, 0.8, 0.5))
 
     assert pad_ink(page, 0.5, 0.5) > 0, "local echo: the ink is under the finger"
-    wait_for(lambda: settled(page), 10, "the phone's messages to be acknowledged")
-    drawn = page.evaluate("window.phone.drawn")
-    segments = wait_for(
-        lambda: (
-            (found := wall_segments(server, client))
-            and sum(len(s["points"]) for s in found) == drawn
-            and found
-        ),
-        10,
-        "the whole stroke on the wall",
-    )
+    segments = wall_has_everything_drawn(page, server, "the whole stroke on the wall")
     points = [p for s in segments for p in s["points"]]
     assert len({s["stroke"] for s in segments}) == 1
     xs = [p[0] for p in points]
@@ -46,7 +41,6 @@ def test_a_swipe_draws_on_the_phone_and_reaches_the_wall(start_server, browser, 
 def test_a_second_finger_does_not_draw_a_line_between_touches(start_server, browser, devices):
     server = start_server()
     page = open_phone(browser, devices, server)
-    client = page.evaluate("window.phone.client")
     touch = Touch(page)
     # Two fingers land together, far apart, and move right: only the first one draws.
     touch.gesture(
@@ -67,17 +61,7 @@ def test_a_second_finger_does_not_draw_a_line_between_touches(start_server, brow
     assert pad_ink(page, 0.3, 0.3) > 0, "the first finger drew"
     for fx, fy in [(0.7, 0.7), (0.5, 0.5), (0.4, 0.5), (0.6, 0.5), (0.85, 0.2), (0.55, 0.5)]:
         assert pad_ink(page, fx, fy, radius=4) == 0, f"nothing drawn at {fx},{fy}"
-    wait_for(lambda: settled(page), 10, "the phone's messages to be acknowledged")
-    drawn = page.evaluate("window.phone.drawn")
-    segments = wait_for(
-        lambda: (
-            (found := wall_segments(server, client))
-            and sum(len(s["points"]) for s in found) == drawn
-            and found
-        ),
-        10,
-        "both strokes on the wall",
-    )
+    segments = wall_has_everything_drawn(page, server, "both strokes on the wall")
     assert len({s["stroke"] for s in segments}) == 2
     for segment in segments:
         for x, y, *_ in segment["points"]:
