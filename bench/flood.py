@@ -14,7 +14,7 @@ import orjson
 import websockets
 from websockets.asyncio.client import connect
 
-from bench.loadgen import COLOR, WIDTH, Target, device_cookie, uvloop_run
+from bench.loadgen import COLOR, WIDTH, StartSignal, Target, device_cookie, uvloop_run
 
 INK_RATE = 240.0  # the installation's default ink refill, points a second
 MAX_POINTS = 64
@@ -41,11 +41,12 @@ class FloodReport:
     drops: dict[str, int] = field(default_factory=dict)
 
 
-async def _flood(target: Target, start_at: float, stop_at: float) -> FloodReport:
+async def _flood(target: Target, start: StartSignal) -> FloodReport:
     report = FloodReport()
     rng = random.Random(7)
     messages_per_second = INK_RATE * OVERDRIVE / MAX_POINTS  # 375 a second of 64 points
     interval = 1 / messages_per_second
+    start_at, stop_at = await asyncio.to_thread(start.wait)
     await asyncio.sleep(max(0.0, start_at - time.time()))
     # One phone: its device cookie is fetched once and kept across reconnects, as a
     # browser would (without it, its address is its identity: the same bucket).
@@ -123,9 +124,10 @@ async def _flood(target: Target, start_at: float, stop_at: float) -> FloodReport
     return report
 
 
-def flood_process(target: Target, start_at: float, stop_at: float, results) -> None:
-    """Entry point of the flooder's own process (so it does not slow honest phones)."""
+def flood_process(target: Target, start: StartSignal, results) -> None:
+    """Entry point of the flooder's own process (so it does not slow honest phones);
+    it starts with the crowd."""
     try:
-        results.put(("flood", uvloop_run(_flood(target, start_at, stop_at))))
+        results.put(("flood", uvloop_run(_flood(target, start))))
     except Exception as error:
         results.put(("error", f"flood: {error!r}"))

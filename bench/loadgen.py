@@ -78,6 +78,42 @@ class PhoneBatch:
     connect_failures: int = 0
 
 
+class StartSignal:
+    """The crowd starts drawing together, once every phone process is connected.
+
+    Connecting a crowd takes longer than it takes to draw on a server that is busy
+    with it: a process that started on a fixed clock would draw while the other
+    still handshakes (on the installation, while its phones fetch the phone page),
+    and the step would measure the arrival, not the crowd.
+    """
+
+    def __init__(self, context) -> None:
+        self.arrivals = context.Queue()
+        self.go = context.Event()
+        self.window = context.Array("d", 2)  # start_at, stop_at (epoch seconds)
+
+    def arrive(self) -> None:
+        """A phone process is connected (called in it)."""
+        self.arrivals.put(1)
+
+    def wait(self, timeout: float = 180.0) -> tuple[float, float]:
+        """Block until the coordinator says go; the drawing window."""
+        if not self.go.wait(timeout):
+            raise TimeoutError("the benchmark never started the crowd")
+        return self.window[0], self.window[1]
+
+    def release(self, processes: int, duration: float, timeout: float) -> tuple[float, float]:
+        """Wait for `processes` arrivals (at most `timeout`), then start everyone."""
+        deadline = time.time() + timeout
+        for _ in range(processes):
+            with contextlib.suppress(Exception):
+                self.arrivals.get(timeout=max(0.1, deadline - time.time()))
+        start_at = time.time() + 0.3
+        self.window[0], self.window[1] = start_at, start_at + duration
+        self.go.set()
+        return start_at, start_at + duration
+
+
 def uvloop_run(coro):
     try:
         import uvloop
@@ -196,7 +232,7 @@ class Phone:
 
 
 async def _phones_main(
-    target: Target, count: int, prefix: str, start_at: float, stop_at: float, grace: float
+    target: Target, count: int, prefix: str, start: StartSignal, grace: float
 ) -> PhoneBatch:
     rng = random.Random(prefix)
     phones = [
@@ -219,7 +255,8 @@ async def _phones_main(
     live = [p for p, ok in zip(phones, results, strict=True) if ok]
     readers = [asyncio.create_task(p.read()) for p in live]
     lags: list[float] = []
-    start_at = max(start_at, time.time())  # a slow handshake wave must not cause a burst
+    start.arrive()
+    start_at, stop_at = await asyncio.to_thread(start.wait)
     drawers = [asyncio.create_task(_draw_safely(p, start_at, stop_at, lags)) for p in live]
     await asyncio.gather(*drawers)
     # Give the server time to answer what is still in flight.
@@ -246,8 +283,7 @@ def phones_process(
     target: Target,
     count: int,
     prefix: str,
-    start_at: float,
-    stop_at: float,
+    start: StartSignal,
     grace: float,
     results,
     nice: int = 0,
@@ -257,9 +293,10 @@ def phones_process(
         with contextlib.suppress(OSError):
             os.nice(nice)
     try:
-        batch = uvloop_run(_phones_main(target, count, prefix, start_at, stop_at, grace))
+        batch = uvloop_run(_phones_main(target, count, prefix, start, grace))
         results.put(("phones", batch))
     except Exception as error:  # report, do not hang the coordinator
+        start.arrive()
         results.put(("error", f"phones {prefix}: {error!r}"))
 
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import psutil
 
 from bench.flood import FloodReport, flood_process
-from bench.loadgen import PhoneBatch, WallBatch, phones_process, walls_process
+from bench.loadgen import PhoneBatch, StartSignal, WallBatch, phones_process, walls_process
 from bench.systems import System
 
 TARGET_P99 = 0.100  # seconds
@@ -118,9 +118,9 @@ def run_step(
     results = CONTEXT.Queue()
     ready, done = CONTEXT.Event(), CONTEXT.Event()
     procs = max(1, min(options.gen_procs, math.ceil(phones / options.phones_per_proc)))
-    connect_budget = 0.6 + phones * 0.005
-    now = time.time()
-    wall_stop = now + 1.0 + connect_budget + options.duration + options.grace + 0.5
+    connect_timeout = 30 + phones * 0.1
+    # The wall is stopped by `done` once the phones report; this is only a backstop.
+    wall_stop = time.time() + connect_timeout + options.duration + options.grace + 60
     children = [
         CONTEXT.Process(
             target=walls_process,
@@ -131,30 +131,21 @@ def run_step(
     ready.wait(15)
     server_pid, redis_pid = system.server_pid(), system.redis_pid()
     rss_before = rss_bytes(server_pid)
-    start_at = time.time() + connect_budget
-    stop_at = start_at + options.duration
+    start = StartSignal(CONTEXT)
     shares = [phones // procs + (1 if i < phones % procs else 0) for i in range(procs)]
     tag = f"{scenario[:3]}{phones}"
     for index, count in enumerate(shares):
         process = CONTEXT.Process(
             target=phones_process,
-            args=(
-                target,
-                count,
-                f"{tag}p{index}x",
-                start_at,
-                stop_at,
-                options.grace,
-                results,
-                options.nice,
-            ),
+            args=(target, count, f"{tag}p{index}x", start, options.grace, results, options.nice),
         )
         process.start()
         children.append(process)
     if flood:
-        process = CONTEXT.Process(target=flood_process, args=(target, start_at, stop_at, results))
+        process = CONTEXT.Process(target=flood_process, args=(target, start, results))
         process.start()
         children.append(process)
+    start_at, stop_at = start.release(procs, options.duration, connect_timeout)
     if on_start is not None:
         on_start(start_at, stop_at)
     time.sleep(max(0.0, start_at - time.time()))
