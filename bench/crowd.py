@@ -101,31 +101,60 @@ class Run:
         print(f"-- {text}", flush=True)
 
 
-def sweep(run: Run, name: str, steps: list[int], options: Options, confirm: bool) -> int:
-    """Raise the crowd until the system no longer holds; returns the most it held."""
-    system = make_system(name)
-    run.say(f"{name}: starting ({system.label})")
-    held = 0
+def sweep(run: Run, names: list[str], steps: list[int], options: Options, confirm: bool):
+    """Raise the crowd on every system in turn, step by step, until each no longer
+    holds; returns the most phones each held.
+
+    The systems take turns at each step (all are started first; an idle one costs
+    nothing) rather than one sweeping after the other: a shared machine's load drifts
+    over minutes, and interleaving puts every system under the same drift, so the
+    ratios between them are fair even when the absolute figures move.
+    """
+    systems: dict[str, System] = {}
+    held = dict.fromkeys(names, 0)
     try:
-        system.start()
+        for name in names:
+            system = make_system(name)
+            run.say(f"{name}: starting ({system.label})")
+            try:
+                system.start()
+                systems[name] = system
+            except Exception as error:
+                run.say(f"{name} failed to start: {error!r}\n{system.log()}")
+                system.stop()
+        live = list(systems)
         for phones in steps:
-            result = run_step(system, phones, options)
-            run.add(result)
-            if not result.held and confirm:
-                run.say(f"{name}: {phones} phones missed the target; once more to be sure")
-                time.sleep(1.0)
-                result = run_step(system, phones, options, scenario="sweep-retry")
-                run.add(result)
-            if not result.held:
+            for name in list(live):
+                if not _step_holds(run, systems[name], phones, options, confirm):
+                    live.remove(name)
+                    run.say(f"{name}: held {held[name]} phones")
+                    systems[name].stop()  # a backlog it still works through disturbs no one
+                    continue
+                held[name] = phones
+                time.sleep(0.5)
+            if not live:
                 break
-            held = phones
-            time.sleep(0.5)
-    except Exception as error:
-        run.say(f"{name} failed: {error!r}\n{system.log()}")
+        for name in live:
+            run.say(f"{name}: held {held[name]} phones (the sweep's top)")
     finally:
-        system.stop()
-    run.say(f"{name}: held {held} phones")
+        for system in systems.values():
+            system.stop()
     return held
+
+
+def _step_holds(run: Run, system: System, phones: int, options: Options, confirm: bool) -> bool:
+    try:
+        result = run_step(system, phones, options)
+        run.add(result)
+        if not result.held and confirm:
+            run.say(f"{system.name}: {phones} phones missed the target; once more to be sure")
+            time.sleep(1.0)
+            result = run_step(system, phones, options, scenario="sweep-retry")
+            run.add(result)
+        return result.held
+    except Exception as error:
+        run.say(f"{system.name} failed: {error!r}\n{system.log()}")
+        return False
 
 
 def flood(run: Run, phones: int, options: Options) -> None:
@@ -346,9 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         f"steps {steps}, {options.duration:g} s drawing each, {options.walls} wall(s), "
         f"up to {options.gen_procs} phone processes at nice +{options.nice}"
     )
-    held: dict[str, int] = {}
-    for name in systems:
-        held[name] = sweep(run, name, steps, options, confirm=not quick)
+    held = sweep(run, systems, steps, options, confirm=not quick)
     if quick and not (args.no_layers and args.no_fps):
         run.say("quick mode: the core-layer comparison and the wall's fps run in the full bench")
     if not args.no_layers and not quick:
