@@ -81,7 +81,7 @@ class Runtime:
         self.writer = SegmentWriter(flush_interval=settings.STORE_FLUSH_MS / 1000)
         self.mixer = Mixer(
             origin=self.origin,
-            publish=self._publish_frame,
+            publish=self._publish_frames,
             writer=self.writer,
             tick=settings.TICK_MS / 1000,
         )
@@ -191,8 +191,8 @@ class Runtime:
 
     # -- channel layer ----------------------------------------------------------
 
-    async def _publish_frame(self, text: str) -> None:
-        await self.layer.group_send(PROJECTOR_GROUP, {"type": "wall.frame", "text": text})
+    async def _publish_frames(self, texts: list[str]) -> None:
+        await self.layer.group_send(PROJECTOR_GROUP, {"type": "wall.frame", "texts": texts})
 
     async def tell_walls(self, message: dict) -> None:
         try:

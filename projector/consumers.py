@@ -51,8 +51,9 @@ class ProjectorConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
         """Walls only listen; anything they send is ignored (and cannot act)."""
 
     async def wall_frame(self, event: dict) -> None:
-        """Runs for each frame a Mixer (in any process) published."""
-        await self.send(text_data=event["text"])
+        """Runs for the frames a Mixer (in any process) published: one, or a backlog."""
+        for text in event["texts"]:
+            await self.send(text_data=text)
 
     async def wall_message(self, event: dict) -> None:
         """Runs for control events: reset, redraw, exhibit changes, presence."""

@@ -16,7 +16,7 @@ from projector.storage import SegmentWriter, StoredBatch
 
 log = logging.getLogger(__name__)
 
-Publish = Callable[[str], Awaitable[None]]
+Publish = Callable[[list[str]], Awaitable[None]]  # frames' texts, in seq order
 
 
 class Mixer:
@@ -24,7 +24,9 @@ class Mixer:
 
     Publishing runs in its own task behind a small queue: a slow or failing channel
     layer (Redis restarting) delays or drops frames, never a phone. A dropped frame
-    still took its seq and is still stored, so walls see the gap and resync.
+    still took its seq and is still stored, so walls see the gap and resync. Frames
+    that queued behind a slow publish leave together, in one layer message: one round
+    trip for the backlog instead of one each, so a busy moment does not snowball.
     """
 
     def __init__(
@@ -120,15 +122,17 @@ class Mixer:
 
     async def _send_loop(self) -> None:
         while True:
-            text = await self._outbox.get()
+            texts = [await self._outbox.get()]
+            while not self._outbox.empty():
+                texts.append(self._outbox.get_nowait())
             try:
-                await asyncio.wait_for(self._publish(text), self._send_timeout)
-                self.frames_sent += 1
+                await asyncio.wait_for(self._publish(texts), self._send_timeout)
+                self.frames_sent += len(texts)
                 self.last_error = None
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                self.frames_dropped += 1
+                self.frames_dropped += len(texts)
                 if self.last_error is None:
                     log.warning("publishing frames to the channel layer fails: %r", error)
                 self.last_error = repr(error)

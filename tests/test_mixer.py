@@ -24,8 +24,8 @@ class Writer:
 async def test_many_segments_become_one_frame_per_tick():
     sent: list[str] = []
 
-    async def publish(text: str) -> None:
-        sent.append(text)
+    async def publish(texts: list[str]) -> None:
+        sent.extend(texts)
 
     writer = Writer()
     mixer = Mixer(origin="o1", publish=publish, writer=writer, tick=0.01, sheet=3)
@@ -49,7 +49,7 @@ async def test_many_segments_become_one_frame_per_tick():
 async def test_a_failing_channel_layer_drops_frames_but_keeps_mixing_and_storing():
     calls = 0
 
-    async def publish(text: str) -> None:
+    async def publish(texts: list[str]) -> None:
         nonlocal calls
         calls += 1
         raise ConnectionError("redis is restarting")
@@ -65,8 +65,30 @@ async def test_a_failing_channel_layer_drops_frames_but_keeps_mixing_and_storing
     assert [b.frame_seq for b in writer.batches] == [1, 2, 3], "stored anyway, for resync"
 
 
+async def test_frames_queued_behind_a_slow_publish_leave_together_in_order():
+    calls: list[list[int]] = []
+    slow = asyncio.Event()
+
+    async def publish(texts: list[str]) -> None:
+        calls.append([orjson.loads(t)["seq"] for t in texts])
+        if len(calls) == 1:
+            await slow.wait()  # the first round trip is slow
+
+    mixer = Mixer(origin="o1", publish=publish, writer=None, tick=1)
+    mixer.start()
+    for i in range(1, 5):
+        mixer.add(seg("clientAAAA", i))
+        mixer.flush()
+        await asyncio.sleep(0)
+    slow.set()
+    await asyncio.sleep(0.01)
+    await mixer.stop()
+    assert calls == [[1], [2, 3, 4]], "one layer message for the backlog, in seq order"
+    assert mixer.frames_sent == 4 and mixer.frames_dropped == 0
+
+
 async def test_a_hanging_channel_layer_never_blocks_the_tick():
-    async def publish(text: str) -> None:
+    async def publish(texts: list[str]) -> None:
         await asyncio.sleep(3600)
 
     mixer = Mixer(origin="o1", publish=publish, writer=None, tick=0.005, queue_size=2)
@@ -82,8 +104,8 @@ async def test_a_hanging_channel_layer_never_blocks_the_tick():
 async def test_the_budget_is_shared_per_tick():
     sent: list[str] = []
 
-    async def publish(text: str) -> None:
-        sent.append(text)
+    async def publish(texts: list[str]) -> None:
+        sent.extend(texts)
 
     mixer = Mixer(origin="o1", publish=publish, writer=None, tick=1, budget=30)
     for phone, n in (("a", 60), ("b", 10), ("c", 10)):
