@@ -34,7 +34,7 @@ from bench.systems import (
 )
 from bench.wall_fps import chromium_available, fps_process
 
-FULL_STEPS = [5, 10, 25, 50, 100, 150, 200, 250, 300, 400, 600, 800]
+FULL_STEPS = [5, 10, 25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600, 800]
 QUICK_STEPS = [10, 40]
 SYSTEMS = ["installation-1w", "installation-2w", "seed-design", "bare-relay"]
 
