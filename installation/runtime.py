@@ -50,6 +50,12 @@ class PhoneSession(Protocol):
     async def send_ack(self) -> None: ...
 
 
+class WallSession(Protocol):
+    """What the runtime needs of a connected wall."""
+
+    async def forward(self, text: str) -> None: ...
+
+
 class LRU(OrderedDict):
     """A bounded dict for per-client state that must not grow for weeks."""
 
@@ -75,6 +81,7 @@ class Runtime:
         self.strokes: LRU = LRU(100_000)  # client -> {stroke: (color, width)}
         self.phones: dict[str, set[PhoneSession]] = {}
         self.acks_due: set[PhoneSession] = set()
+        self.walls: set[WallSession] = set()  # connected here: frames reach them directly
         self.admission = Admission(capacity=self.exhibit.max_drawing)
         self.violations: Counter[str] = Counter()
         self.layer = get_channel_layer()
@@ -82,6 +89,7 @@ class Runtime:
         self.mixer = Mixer(
             origin=self.origin,
             publish=self._publish_frames,
+            deliver=self._deliver_frame,
             writer=self.writer,
             tick=settings.TICK_MS / 1000,
         )
@@ -191,8 +199,15 @@ class Runtime:
 
     # -- channel layer ----------------------------------------------------------
 
+    async def _deliver_frame(self, text: str) -> None:
+        for wall in list(self.walls):
+            await wall.forward(text)
+
     async def _publish_frames(self, texts: list[str]) -> None:
-        await self.layer.group_send(PROJECTOR_GROUP, {"type": "wall.frame", "texts": texts})
+        # The origin lets this process's walls skip what they already had from the Mixer.
+        await self.layer.group_send(
+            PROJECTOR_GROUP, {"type": "wall.frame", "texts": texts, "origin": self.origin}
+        )
 
     async def tell_walls(self, message: dict) -> None:
         try:

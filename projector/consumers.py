@@ -6,6 +6,7 @@ Frames arrive already serialised by the Mixer; this consumer only passes text on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -40,9 +41,13 @@ class ProjectorConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
             )
         )
         self.heartbeat = asyncio.create_task(self._heartbeat())
+        self.runtime.walls.add(self)
 
     async def disconnect(self, code: int) -> None:
         """Runs when the wall goes away."""
+        runtime = getattr(self, "runtime", None)
+        if runtime is not None:
+            runtime.walls.discard(self)
         task = getattr(self, "heartbeat", None)
         if task is not None:
             task.cancel()
@@ -50,8 +55,16 @@ class ProjectorConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Walls only listen; anything they send is ignored (and cannot act)."""
 
+    async def forward(self, text: str) -> None:
+        """This process's Mixer hands each frame here directly (see Runtime.walls)."""
+        with contextlib.suppress(Exception):  # closing: its disconnect cleans up
+            await self.send(text_data=text)
+
     async def wall_frame(self, event: dict) -> None:
-        """Runs for the frames a Mixer (in any process) published: one, or a backlog."""
+        """Runs for the frames a Mixer published (one, or a backlog), unless they are
+        this process's own: those came straight from the Mixer."""
+        if event.get("origin") == self.runtime.origin:
+            return
         for text in event["texts"]:
             await self.send(text_data=text)
 

@@ -17,16 +17,19 @@ from projector.storage import SegmentWriter, StoredBatch
 log = logging.getLogger(__name__)
 
 Publish = Callable[[list[str]], Awaitable[None]]  # frames' texts, in seq order
+Deliver = Callable[[str], Awaitable[None]]  # one frame's text to this process's walls
 
 
 class Mixer:
     """Collects segments between ticks and publishes one frame per tick.
 
-    Publishing runs in its own task behind a small queue: a slow or failing channel
-    layer (Redis restarting) delays or drops frames, never a phone. A dropped frame
-    still took its seq and is still stored, so walls see the gap and resync. Frames
-    that queued behind a slow publish leave together, in one layer message: one round
-    trip for the backlog instead of one each, so a busy moment does not snowball.
+    Walls connected to this process get each frame at once from the tick (`deliver`):
+    no Redis round trip, and they keep drawing through a Redis outage. Publishing, for
+    the walls of other processes, runs in its own task behind a small queue: a slow or
+    failing channel layer (Redis restarting) delays or drops frames, never a phone. A
+    dropped frame still took its seq and is still stored, so walls see the gap and
+    resync. Frames that queued behind a slow publish leave together, in one layer
+    message: one round trip for the backlog, so a busy moment does not snowball.
     """
 
     def __init__(
@@ -35,6 +38,7 @@ class Mixer:
         origin: str,
         publish: Publish,
         writer: SegmentWriter | None,
+        deliver: Deliver | None = None,
         tick: float = 0.025,
         budget: int = 4000,
         sheet: int = 0,
@@ -47,6 +51,7 @@ class Mixer:
         self.sheet = sheet
         self.seq = 0
         self._publish = publish
+        self._deliver = deliver
         self._writer = writer
         self._send_timeout = send_timeout
         self._pending: list[AcceptedSegment] = []
@@ -73,7 +78,7 @@ class Mixer:
 
     async def stop(self) -> None:
         """Mix what is pending, give the sender a moment, then stop (on shutdown)."""
-        self.flush()
+        await self._mix()
         deadline = time.monotonic() + 1.0
         while not self._outbox.empty() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
@@ -115,10 +120,15 @@ class Mixer:
                 await asyncio.sleep(delay)
             else:
                 next_at = loop.time()  # we fell behind: do not try to catch up in a burst
-            try:
-                self.flush()
-            except Exception:  # a bug here must not stop the wall
-                log.exception("mixing a frame failed")
+            await self._mix()
+
+    async def _mix(self) -> None:
+        try:
+            text = self.flush()
+            if text is not None and self._deliver is not None:
+                await self._deliver(text)
+        except Exception:  # a bug here must not stop the wall
+            log.exception("mixing a frame failed")
 
     async def _send_loop(self) -> None:
         while True:

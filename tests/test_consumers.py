@@ -72,6 +72,38 @@ async def test_a_stroke_is_acknowledged_and_reaches_the_wall(runtime):
     await w.disconnect()
 
 
+async def frame_seqs(comm, quiet: float = 0.5) -> list[int]:
+    """The seqs of the frames a wall gets until it has been quiet for `quiet` s."""
+    seqs = []
+    while not await comm.receive_nothing(quiet):
+        message = await comm.receive_json_from()
+        if message["type"] == "frame":
+            seqs.append(message["seq"])
+    return seqs
+
+
+async def test_a_wall_on_this_process_gets_each_frame_once_and_without_the_layer(
+    runtime, monkeypatch
+):
+    w = wall()
+    assert (await w.connect())[0]
+    await next_of(w, "hello")
+    p = phone("d_local")
+    await hello(p)
+    await p.send_json_to(start(1))
+    first = await frame_seqs(w)
+    assert first and len(first) == len(set(first)), "the layer's copy was not sent again"
+
+    async def layer_down(*args, **kwargs):
+        raise ConnectionError("redis is restarting")
+
+    monkeypatch.setattr(runtime.layer, "group_send", layer_down)
+    await p.send_json_to({"type": "points", "seq": 2, "stroke": 1, "points": [[0.5, 0.5]]})
+    assert await frame_seqs(w) == [first[-1] + 1], "drawn while the layer is down"
+    await p.disconnect()
+    await w.disconnect()
+
+
 async def test_a_resent_message_is_acknowledged_but_not_drawn_twice(runtime):
     p = phone("d_phone1")
     await hello(p)

@@ -87,6 +87,26 @@ async def test_frames_queued_behind_a_slow_publish_leave_together_in_order():
     assert mixer.frames_sent == 4 and mixer.frames_dropped == 0
 
 
+async def test_this_process_walls_get_every_frame_even_while_the_layer_hangs():
+    delivered: list[int] = []
+
+    async def publish(texts: list[str]) -> None:
+        await asyncio.sleep(3600)  # Redis is gone
+
+    async def deliver(text: str) -> None:
+        delivered.append(orjson.loads(text)["seq"])
+
+    mixer = Mixer(origin="o1", publish=publish, writer=None, deliver=deliver, tick=0.005,
+                  queue_size=2)  # fmt: skip
+    mixer.start()
+    for i in range(1, 6):
+        mixer.add(seg("clientAAAA", i))
+        await asyncio.sleep(0.02)
+    await mixer.stop()
+    assert delivered == [1, 2, 3, 4, 5], "each frame once, in order, at its tick"
+    assert mixer.frames_dropped >= 2, "the layer's queue overflowed meanwhile"
+
+
 async def test_a_hanging_channel_layer_never_blocks_the_tick():
     async def publish(texts: list[str]) -> None:
         await asyncio.sleep(3600)
