@@ -24,6 +24,7 @@ from django.db import connection
 from controller.admission import Admission
 from controller.ink import InkLedger, MessageRate
 from controller.ink_store import ink_store_for
+from projector.archiver import Archiver
 from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
 from projector.frames import PROJECTOR_GROUP, encode
 from projector.mixer import Mixer
@@ -85,7 +86,12 @@ class Runtime:
         self.admission = Admission(capacity=self.exhibit.max_drawing)
         self.violations: Counter[str] = Counter()
         self.layer = get_channel_layer()
-        self.writer = SegmentWriter(flush_interval=settings.STORE_FLUSH_MS / 1000)
+        flush = settings.STORE_FLUSH_MS / 1000
+        self.writer: Archiver | SegmentWriter = (
+            Archiver(flush_interval=flush)
+            if settings.STORE_PROCESS
+            else SegmentWriter(flush_interval=flush)
+        )
         self.mixer = Mixer(
             origin=self.origin,
             publish=self._publish_frames,

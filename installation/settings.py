@@ -220,6 +220,9 @@ X_FRAME_OPTIONS = "DENY"
 # The wall's own knobs that are not curator settings (those live in the database).
 TICK_MS = int(os.environ.get("WALL_TICK_MS", "25"))
 STORE_FLUSH_MS = int(os.environ.get("WALL_STORE_FLUSH_MS", "200"))
+# Strokes are written by a child process of each server process (projector/archiver.py);
+# 0 writes them from a thread of the server process instead.
+STORE_PROCESS = os.environ.get("WALL_STORE_PROCESS", "1") != "0"
 DEVICE_COOKIE = "wall_device"
 
 LOGGING = {

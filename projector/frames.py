@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import orjson
 
@@ -45,6 +46,22 @@ class AcceptedSegment:
             "start": self.is_start,
             "end": self.is_end,
         }
+
+
+@dataclass(slots=True)
+class StoredBatch:
+    """A frame's segments on their way to the database."""
+
+    sheet: int
+    origin: str
+    frame_seq: int
+    segments: list[AcceptedSegment]
+
+
+class BatchSink(Protocol):
+    """Where the Mixer hands each frame for storage (SegmentWriter, or the Archiver)."""
+
+    def submit(self, batch: StoredBatch) -> None: ...
 
 
 def encode_frame(

@@ -11,8 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from projector.fairshare import allocate, thin
-from projector.frames import AcceptedSegment, encode_frame
-from projector.storage import SegmentWriter, StoredBatch
+from projector.frames import AcceptedSegment, BatchSink, StoredBatch, encode_frame
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ class Mixer:
         *,
         origin: str,
         publish: Publish,
-        writer: SegmentWriter | None,
+        writer: BatchSink | None,
         deliver: Deliver | None = None,
         tick: float = 0.025,
         budget: int = 4000,

@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
@@ -15,18 +14,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from controller.models import Device
-from projector.frames import AcceptedSegment
+from projector.frames import StoredBatch
 from projector.models import Segment
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class StoredBatch:
-    sheet: int
-    origin: str
-    frame_seq: int
-    segments: list[AcceptedSegment]
 
 
 class SegmentWriter:

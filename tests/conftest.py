@@ -41,13 +41,17 @@ def start_server():
 
 
 @pytest.fixture
-async def runtime():
-    """This process's runtime for consumer tests, stopped with the test's event loop."""
+async def runtime(settings):
+    """This process's runtime for consumer tests, stopped with the test's event loop.
+
+    Its strokes are written from a thread: an archiver process would not see the
+    test's database."""
     from asgiref.sync import sync_to_async
     from django.db import connections
 
     from installation.runtime import runtime_get, runtime_stop
 
+    settings.STORE_PROCESS = False
     yield await runtime_get()
     await runtime_stop()
     # The async ORM ran in asgiref's thread; close its connections there, or

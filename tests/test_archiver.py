@@ -1,0 +1,108 @@
+"""The archiver process: strokes handed down a pipe reach the database, through a
+shutdown signal, a killed child and the end of the server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from projector.archiver import Archiver, decode_batches, encode_batches
+from projector.frames import AcceptedSegment
+from projector.storage import StoredBatch
+from tests.parts import ROOT, wait_for
+
+
+def seg(client: str, seq: int) -> AcceptedSegment:
+    return AcceptedSegment("d_a", client, seq, 1, "#f94144", 0.006, [(0.1, 0.2), (0.3, 0.4)],
+                           seq == 1, False, 1_764_000_000.25)  # fmt: skip
+
+
+def test_batches_cross_the_pipe_unchanged():
+    batches = [StoredBatch(3, "o1", 7, [seg("clientA1", 1), seg("clientA1", 2)])]
+    encoded = encode_batches(batches)
+    size = int.from_bytes(encoded[:4], "big")
+    assert size == len(encoded) - 4
+    (back,) = decode_batches(encoded[4:])
+    assert (back.sheet, back.origin, back.frame_seq) == (3, "o1", 7)
+    assert [s.key for s in back.segments] == ["clientA1:1", "clientA1:2"]
+    assert back.segments[0].points == [[0.1, 0.2], [0.3, 0.4]]
+    assert back.segments[0].accepted_at == 1_764_000_000.25 and back.segments[0].is_start
+
+
+@pytest.fixture
+def archive_db(tmp_path, monkeypatch):
+    """A migrated SQLite file with a sheet; the archiver's child inherits this env."""
+    path = tmp_path / "archive.sqlite3"
+    env = {**os.environ, "SQLITE_PATH": str(path), "DJANGO_DEBUG": "1"}
+    env.pop("DATABASE_URL", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    made = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c",
+         "from projector.sheets import sheet_current; print(sheet_current().pk)"],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    monkeypatch.setenv("SQLITE_PATH", str(path))
+    monkeypatch.setenv("DJANGO_DEBUG", "1")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return path, int(made.stdout.split()[-1])
+
+
+def stored_keys(path) -> list[str]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT client, seq FROM projector_segment ORDER BY client, seq")
+        return [f"{client}:{seq}" for client, seq in rows]
+
+
+def test_what_was_handed_over_is_stored_when_the_server_stops(archive_db):
+    path, sheet = archive_db
+    archiver = Archiver(flush_interval=0.05)
+    archiver.start()
+    for seq in range(1, 6):
+        archiver.submit(StoredBatch(sheet, "o1", seq, [seg("clientA1", seq)]))
+    wait_for(lambda: archiver.child_pid is not None, 10, "the archiver process")
+    child = archiver.child_pid
+    archiver.stop()
+    assert stored_keys(path) == [f"clientA1:{seq}" for seq in range(1, 6)]
+    assert archiver.backlog == 0 and archiver.handed_over == 5
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)  # it exited once its input closed
+
+
+def test_the_archiver_outlives_the_shutdown_signal_until_its_input_closes(archive_db):
+    path, sheet = archive_db
+    archiver = Archiver(flush_interval=0.05)
+    archiver.start()
+    archiver.submit(StoredBatch(sheet, "o1", 1, [seg("clientA1", 1)]))
+    wait_for(lambda: stored_keys(path) == ["clientA1:1"], 15, "the first frame stored")
+    # SIGTERM reaches the whole process group on shutdown; the server still has frames.
+    os.kill(archiver.child_pid, signal.SIGTERM)
+    time.sleep(0.3)
+    archiver.submit(StoredBatch(sheet, "o1", 2, [seg("clientA1", 2)]))
+    archiver.stop()
+    assert stored_keys(path) == ["clientA1:1", "clientA1:2"]
+    assert archiver.restarts == 0, "the signal did not stop it"
+
+
+def test_a_killed_archiver_is_replaced_and_nothing_is_lost_or_doubled(archive_db):
+    path, sheet = archive_db
+    archiver = Archiver(flush_interval=0.05)
+    archiver.start()
+    archiver.submit(StoredBatch(sheet, "o1", 1, [seg("clientA1", 1)]))
+    wait_for(lambda: stored_keys(path) == ["clientA1:1"], 15, "the first frame stored")
+    first = archiver.child_pid
+    os.kill(first, signal.SIGKILL)
+    time.sleep(0.3)
+    for seq in (2, 3):
+        archiver.submit(StoredBatch(sheet, "o1", seq, [seg("clientA1", seq)]))
+    wait_for(lambda: len(stored_keys(path)) == 3, 15, "the frames after the kill stored")
+    archiver.stop()
+    assert stored_keys(path) == ["clientA1:1", "clientA1:2", "clientA1:3"]
+    assert archiver.restarts >= 1 and archiver.child_pid is None
