@@ -107,6 +107,10 @@ class Archiver:
 
     def _run(self) -> None:
         try:
+            self._child_running()  # ready (and its memory counted) before the first stroke
+        except OSError:
+            log.exception("starting the archiver process failed; will retry")
+        try:
             while not self._stopping.is_set():
                 self._wake.wait(self.flush_interval)
                 self._wake.clear()
