@@ -104,7 +104,11 @@ class Segment(models.Model):
     it, and the unique constraint makes a resent message harmless.
     """
 
-    sheet = models.ForeignKey(Sheet, on_delete=models.PROTECT, related_name="segments")
+    # No index of its own: ("sheet", "id") below starts with it. Every index is work
+    # for each of the crowd's messages (docs/decisions.md, "Storage").
+    sheet = models.ForeignKey(
+        Sheet, on_delete=models.PROTECT, related_name="segments", db_index=False
+    )
     device = models.CharField(max_length=64, db_index=True)
     client = models.CharField(max_length=32)
     seq = models.BigIntegerField()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import orjson
 import pytest
 
 from projector.archiver import Archiver, decode_batches, encode_batches
@@ -33,6 +34,16 @@ def test_batches_cross_the_pipe_unchanged():
     assert [s.key for s in back.segments] == ["clientA1:1", "clientA1:2"]
     assert back.segments[0].points == [[0.1, 0.2], [0.3, 0.4]]
     assert back.segments[0].accepted_at == 1_764_000_000.25 and back.segments[0].is_start
+
+
+@pytest.mark.django_db
+def test_the_archiver_builds_the_rows_the_server_would():
+    from projector.archiver import wire_rows
+    from projector.storage import batch_rows
+
+    batches = [StoredBatch(3, "o1", 7, [seg("clientA1", 1), seg("clientA1", 2)])]
+    encoded = encode_batches(batches)
+    assert wire_rows(orjson.loads(encoded[4:])) == batch_rows(batches)
 
 
 @pytest.fixture

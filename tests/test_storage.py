@@ -27,6 +27,18 @@ def test_frames_are_stored_with_their_identity_and_devices():
     assert set(known) == {"d_a", "d_b"}
 
 
+@pytest.mark.parametrize("accepted_at", [1_764_000_000.25, 1_764_000_000.0])
+def test_the_acceptance_time_reads_back_exactly(accepted_at):
+    from datetime import UTC, datetime
+
+    sheet = sheet_current()
+    segment = seg("clientT1", 1)
+    segment.accepted_at = accepted_at
+    write_batches([StoredBatch(sheet.pk, "o1", 1, [segment])], {})
+    stored = Segment.objects.get(client="clientT1")
+    assert stored.created_at == datetime.fromtimestamp(accepted_at, UTC)
+
+
 def test_a_resent_segment_is_stored_once():
     sheet = sheet_current()
     write_batches([StoredBatch(sheet.pk, "o1", 1, [seg("clientA1", 1)])], {})
