@@ -52,7 +52,7 @@ async def healthz(request):
             "phones": len(runtime.phones),
             "frames_sent": runtime.mixer.frames_sent,
             "frames_dropped": runtime.mixer.frames_dropped,
-            "stored_backlog": runtime.writer.backlog,
+            "storage": runtime.writer.status(),
         }
     healthy = database == "ok" and layer == "ok"
     if not healthy:

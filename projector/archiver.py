@@ -120,6 +120,17 @@ class Archiver:
     def child_pid(self) -> int | None:
         return self._child.pid if self._child is not None else None
 
+    def status(self) -> dict:
+        """For /healthz: whether strokes are on their way to the database."""
+        child = self._child
+        return {
+            "writer": "process",
+            "pid": child.pid if child is not None and child.poll() is None else None,
+            "restarts": self.restarts,
+            "handed_over": self.handed_over,
+            "backlog": self.backlog,
+        }
+
     def stop(self, timeout: float | None = None) -> None:
         """Hand over what is held, close the pipe and wait for the archive to be written."""
         self._stopping.set()

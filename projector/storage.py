@@ -63,6 +63,15 @@ class SegmentWriter:
         with self._lock:
             return sum(self._size(b) for b in self._pending)
 
+    def status(self) -> dict:
+        """For /healthz: what was stored, and whether the database is failing now."""
+        return {
+            "writer": "thread",
+            "stored": self.stored,
+            "failing": self.failures > 0,
+            "backlog": self.backlog,
+        }
+
     def stop(self, timeout: float = 3.0) -> None:
         """Flush what is held and stop the thread (on shutdown)."""
         self._stopping.set()

@@ -145,6 +145,9 @@ def test_healthz_answers_plain_http_with_the_machines_address(production):
     body = json.loads(reply.body)
     assert body["database"] == "ok" and body["channel_layer"] == "ok"
     assert reply.headers["Cache-Control"] == "no-store"
+    storage = body["process"]["storage"]
+    assert storage["writer"] == "process" and storage["restarts"] == 0
+    assert isinstance(storage["pid"], int), "the archiver runs from the start"
 
 
 @pytest.mark.database

@@ -84,6 +84,7 @@ def test_the_writer_flushes_what_it_holds_when_stopped():
     writer.submit(StoredBatch(sheet.pk, "o1", 1, [seg("clientA1", 1), seg("clientA1", 2)]))
     writer.stop()
     assert Segment.objects.count() == 2 and writer.backlog == 0
+    assert writer.status() == {"writer": "thread", "stored": 2, "failing": False, "backlog": 0}
 
 
 def test_an_archived_sheet_keeps_the_canvas_it_was_drawn_on():
