@@ -247,17 +247,6 @@ def process_numbers() -> dict | None:
 class SheetAdmin(admin.ModelAdmin):
     """The archive: every sheet, never deleted; export, replay, and reset."""
 
-    list_display = (
-        "__str__",
-        "current",
-        "started_at",
-        "ended_at",
-        "visible_strokes",
-        "visible_segments",
-        "downloads",
-        "replay",
-    )
-    list_display_links = ("__str__",)
     readonly_fields = (
         "started_at",
         "ended_at",
@@ -267,6 +256,8 @@ class SheetAdmin(admin.ModelAdmin):
         "replay",
     )
     fields = readonly_fields
+    list_display = ("__str__", "current", *readonly_fields)
+    list_display_links = ("__str__",)
     change_list_template = "admin/projector/sheet/change_list.html"
     actions = None
 
