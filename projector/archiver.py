@@ -21,13 +21,13 @@ import signal
 import struct
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import orjson
 
-from projector.frames import AcceptedSegment, StoredBatch
+from projector.flush_thread import FlushThread
+from projector.frames import StoredBatch, batch_lists
 
 log = logging.getLogger(__name__)
 
@@ -38,83 +38,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def encode_batches(batches: list[StoredBatch]) -> bytes:
     """Frames' segments as one length-prefixed message for the pipe."""
-    payload = orjson.dumps(
-        [
-            [
-                batch.sheet,
-                batch.origin,
-                batch.frame_seq,
-                [
-                    [s.device, s.client, s.seq, s.stroke, s.color, s.width, s.points,
-                     s.is_start, s.is_end, s.accepted_at]
-                    for s in batch.segments
-                ],
-            ]
-            for batch in batches
-        ]
-    )  # fmt: skip
+    payload = orjson.dumps(batch_lists(batches))
     return HEADER.pack(len(payload)) + payload
 
 
-def decode_batches(payload: bytes) -> list[StoredBatch]:
-    """The pipe's message as StoredBatch objects (the child uses the plain lists)."""
-    return [
-        StoredBatch(sheet, origin, frame_seq, [AcceptedSegment(*fields) for fields in segments])
-        for sheet, origin, frame_seq, segments in orjson.loads(payload)
-    ]
+class Archiver(FlushThread):
+    """The server side: hands mixed frames to the archiver process every interval."""
 
-
-def wire_rows(batches: list[list]) -> tuple[list[tuple], dict[str, str]]:
-    """INSERT rows straight from the pipe's lists: building objects only to take them
-    apart again was a tenth of the archiver's time."""
-    from projector.storage import time_adapter
-
-    stamp, dumps = time_adapter(), orjson.dumps
-    rows: list[tuple] = []
-    devices: dict[str, str] = {}
-    for sheet, origin, frame_seq, segments in batches:
-        for device, client, seq, stroke, color, width, points, start, end, at in segments:
-            rows.append(
-                (sheet, device, client, seq, stroke, color, width, dumps(points).decode(),
-                 start, end, origin, frame_seq, False, stamp(at))
-            )  # fmt: skip
-            devices[device] = color
-    return rows, devices
-
-
-def _wire_size(batch: list) -> int:
-    return len(batch[3])
-
-
-class Archiver:
-    """The server side: buffers mixed frames and hands them to the archiver process."""
+    thread_name = "archiver-pipe"
 
     def __init__(self, flush_interval: float = 0.2, stop_timeout: float = 10.0) -> None:
-        self.flush_interval = flush_interval
+        super().__init__(flush_interval)
         self.stop_timeout = stop_timeout
-        self._pending: list[StoredBatch] = []
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self._child: subprocess.Popen | None = None
         self.handed_over = 0  # segments sent down the pipe
         self.restarts = 0
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="archiver-pipe", daemon=True)
-            self._thread.start()
-
-    def submit(self, batch: StoredBatch) -> None:
-        """Called on the event loop: cheap, never blocks."""
-        with self._lock:
-            self._pending.append(batch)
-
-    @property
-    def backlog(self) -> int:
-        with self._lock:
-            return sum(len(b.segments) for b in self._pending)
 
     @property
     def child_pid(self) -> int | None:
@@ -133,29 +71,19 @@ class Archiver:
 
     def stop(self, timeout: float | None = None) -> None:
         """Hand over what is held, close the pipe and wait for the archive to be written."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join((timeout or self.stop_timeout) + 1)
-            self._thread = None
+        super().stop((timeout or self.stop_timeout) + 1)
 
-    def _run(self) -> None:
+    def starting(self) -> None:
         try:
             self._child_running()  # ready (and its memory counted) before the first stroke
         except OSError:
             log.exception("starting the archiver process failed; will retry")
-        try:
-            while not self._stopping.is_set():
-                self._wake.wait(self.flush_interval)
-                self._wake.clear()
-                self._hand_over()
-            self._hand_over()
-        finally:
-            self._close_child()
 
-    def _hand_over(self) -> None:
-        with self._lock:
-            batches, self._pending = self._pending, []
+    def stopped(self) -> None:
+        self._close_child()
+
+    def flush(self) -> None:
+        batches = self.take()
         if not batches:
             return
         data = encode_batches(batches)
@@ -167,8 +95,7 @@ class Archiver:
             log.warning("the archiver process failed (%r); starting another", error)
             self._reap()
             self.restarts += 1
-            with self._lock:
-                self._pending[:0] = batches  # sent again: storage ignores what it has
+            self.put_back(batches)  # sent again: storage ignores what it has
             time.sleep(min(2.0, 0.1 * self.restarts))
             return
         self.handed_over += sum(len(b.segments) for b in batches)
@@ -215,9 +142,9 @@ class Archiver:
 
 def serve(stream, flush_interval: float) -> int:
     """The child's loop: store what arrives on `stream` until it closes."""
-    from projector.storage import SegmentWriter
+    from projector.storage import SegmentWriter, list_rows
 
-    writer = SegmentWriter(flush_interval=flush_interval, rows=wire_rows, size=_wire_size)
+    writer = SegmentWriter(flush_interval=flush_interval, rows=list_rows)
     writer.start()
     try:
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -56,6 +57,25 @@ class StoredBatch:
     origin: str
     frame_seq: int
     segments: list[AcceptedSegment]
+
+
+def batch_lists(batches: Iterable[StoredBatch]) -> list[list]:
+    """Frames' segments as plain lists: what crosses the archiver's pipe and what
+    storage turns into rows. [[sheet, origin, frame_seq, [[device, client, seq, stroke,
+    color, width, points, is_start, is_end, accepted_at], ...]], ...]"""
+    return [
+        [
+            batch.sheet,
+            batch.origin,
+            batch.frame_seq,
+            [
+                [s.device, s.client, s.seq, s.stroke, s.color, s.width, s.points,
+                 s.is_start, s.is_end, s.accepted_at]
+                for s in batch.segments
+            ],
+        ]
+        for batch in batches
+    ]  # fmt: skip
 
 
 class BatchSink(Protocol):

@@ -1,10 +1,10 @@
-"""Stroke storage: accepted segments are written in batches by one thread, so the
-event loop never waits on the database and a burst costs one INSERT per flush."""
+"""Stroke storage: accepted segments are written in batches by one thread (in the
+archiver process, or in the server's with WALL_STORE_PROCESS=0), so the event loop
+never waits on the database and a burst costs one INSERT per flush."""
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -14,7 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from controller.models import Device
-from projector.frames import StoredBatch
+from projector.flush_thread import FlushThread
+from projector.frames import StoredBatch, batch_lists
 from projector.models import Segment
 
 log = logging.getLogger(__name__)
@@ -23,45 +24,24 @@ log = logging.getLogger(__name__)
 Rows = Callable[[list], tuple[list[tuple], dict[str, str]]]
 
 
-class SegmentWriter:
-    """Buffers mixed frames and writes them from a background thread.
+class SegmentWriter(FlushThread):
+    """Writes mixed frames to the database from a thread of its own.
 
     `rows` turns what was submitted into INSERT rows (StoredBatch objects by default;
-    the archiver process submits the pipe's plain lists), `size` counts its segments.
+    the archiver process submits the pipe's plain lists, with `rows=list_rows`).
     """
 
-    def __init__(
-        self,
-        flush_interval: float = 0.2,
-        rows: Rows | None = None,
-        size: Callable[[object], int] | None = None,
-    ) -> None:
-        self.flush_interval = flush_interval
+    thread_name = "segment-writer"
+
+    def __init__(self, flush_interval: float = 0.2, rows: Rows | None = None) -> None:
+        super().__init__(flush_interval)
         self._rows = rows or batch_rows
-        self._size = size or _segments_in
-        self._pending: list = []
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
         self._known_devices: dict[str, float] = {}  # device -> when its row was last touched
-        self._thread: threading.Thread | None = None
         self.stored = 0
         self.failures = 0
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="segment-writer", daemon=True)
-            self._thread.start()
-
-    def submit(self, batch) -> None:
-        """Called on the event loop: cheap, never blocks on the database."""
-        with self._lock:
-            self._pending.append(batch)
-
-    @property
-    def backlog(self) -> int:
-        with self._lock:
-            return sum(self._size(b) for b in self._pending)
+    def size(self, batch) -> int:
+        return len(batch.segments) if isinstance(batch, StoredBatch) else len(batch[3])
 
     def status(self) -> dict:
         """For /healthz: what was stored, and whether the database is failing now."""
@@ -73,29 +53,14 @@ class SegmentWriter:
         }
 
     def stop(self, timeout: float = 3.0) -> None:
-        """Flush what is held and stop the thread (on shutdown)."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        else:
-            self.flush()
+        super().stop(timeout)
 
-    def _run(self) -> None:
-        try:
-            while not self._stopping.is_set():
-                self._wake.wait(self.flush_interval)
-                self._wake.clear()
-                self.flush()
-            self.flush()
-        finally:
-            connection.close()
+    def stopped(self) -> None:
+        connection.close()
 
     def flush(self) -> int:
         """Write everything pending; on a database error keep it and retry later."""
-        with self._lock:
-            batches, self._pending = self._pending, []
+        batches = self.take()
         if not batches:
             return 0
         try:
@@ -107,17 +72,12 @@ class SegmentWriter:
             connection.close()
             self.failures += 1
             log.exception("storing %d frames failed; will retry", len(batches))
-            with self._lock:
-                self._pending[:0] = batches
+            self.put_back(batches)
             time.sleep(min(2.0, 0.1 * self.failures))
             return 0
         self.failures = 0
         self.stored += written
         return written
-
-
-def _segments_in(batch: StoredBatch) -> int:
-    return len(batch.segments)
 
 
 DEVICE_TOUCH_SECONDS = 10.0  # how stale a phone's "last drew" and colour may be in the admin
@@ -158,22 +118,25 @@ def time_adapter() -> Callable[[float], object]:
     return sqlite_time if connection.vendor == "sqlite" else aware_time
 
 
-def batch_rows(batches: Iterable[StoredBatch]) -> tuple[list[tuple], dict[str, str]]:
-    """The INSERT's rows for frames' segments, and each device's last colour."""
+def list_rows(batches: Iterable[list]) -> tuple[list[tuple], dict[str, str]]:
+    """The INSERT's rows for frames in their plain-list form (frames.batch_lists), and
+    each device's last colour. Built straight from the lists: building objects only to
+    take them apart again was a tenth of the archiver's time."""
     stamp, dumps = time_adapter(), orjson.dumps
     rows: list[tuple] = []
     devices: dict[str, str] = {}
-    for batch in batches:
-        for s in batch.segments:
+    for sheet, origin, frame_seq, segments in batches:
+        for device, client, seq, stroke, color, width, points, start, end, at in segments:
             rows.append(
-                (
-                    batch.sheet, s.device, s.client, s.seq, s.stroke, s.color, s.width,
-                    dumps(s.points).decode(), s.is_start, s.is_end, batch.origin,
-                    batch.frame_seq, False, stamp(s.accepted_at),
-                )
+                (sheet, device, client, seq, stroke, color, width, dumps(points).decode(),
+                 start, end, origin, frame_seq, False, stamp(at))
             )  # fmt: skip
-            devices[s.device] = s.color
+            devices[device] = color
     return rows, devices
+
+
+def batch_rows(batches: Iterable[StoredBatch]) -> tuple[list[tuple], dict[str, str]]:
+    return list_rows(batch_lists(batches))
 
 
 def store_rows(rows: list[tuple], devices: dict[str, str], known_devices: dict[str, float]) -> int:

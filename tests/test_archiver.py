@@ -13,7 +13,7 @@ import time
 import orjson
 import pytest
 
-from projector.archiver import Archiver, decode_batches, encode_batches
+from projector.archiver import Archiver, encode_batches
 from projector.frames import AcceptedSegment
 from projector.storage import StoredBatch
 from tests.parts import ROOT, wait_for
@@ -29,21 +29,21 @@ def test_batches_cross_the_pipe_unchanged():
     encoded = encode_batches(batches)
     size = int.from_bytes(encoded[:4], "big")
     assert size == len(encoded) - 4
-    (back,) = decode_batches(encoded[4:])
-    assert (back.sheet, back.origin, back.frame_seq) == (3, "o1", 7)
-    assert [s.key for s in back.segments] == ["clientA1:1", "clientA1:2"]
-    assert back.segments[0].points == [[0.1, 0.2], [0.3, 0.4]]
-    assert back.segments[0].accepted_at == 1_764_000_000.25 and back.segments[0].is_start
+    ((sheet, origin, frame_seq, segments),) = orjson.loads(encoded[4:])
+    assert (sheet, origin, frame_seq) == (3, "o1", 7)
+    back = [AcceptedSegment(*fields) for fields in segments]
+    assert [s.key for s in back] == ["clientA1:1", "clientA1:2"]
+    assert back[0].points == [[0.1, 0.2], [0.3, 0.4]]
+    assert back[0].accepted_at == 1_764_000_000.25 and back[0].is_start
 
 
 @pytest.mark.django_db
 def test_the_archiver_builds_the_rows_the_server_would():
-    from projector.archiver import wire_rows
-    from projector.storage import batch_rows
+    from projector.storage import batch_rows, list_rows
 
     batches = [StoredBatch(3, "o1", 7, [seg("clientA1", 1), seg("clientA1", 2)])]
     encoded = encode_batches(batches)
-    assert wire_rows(orjson.loads(encoded[4:])) == batch_rows(batches)
+    assert list_rows(orjson.loads(encoded[4:])) == batch_rows(batches)
 
 
 @pytest.fixture
@@ -87,12 +87,17 @@ def test_what_was_handed_over_is_stored_when_the_server_stops(archive_db):
         os.kill(child, 0)  # it exited once its input closed
 
 
-def test_the_archiver_outlives_the_shutdown_signal_until_its_input_closes(archive_db):
-    path, sheet = archive_db
+def archiver_past_its_first_frame(path, sheet: int) -> Archiver:
     archiver = Archiver(flush_interval=0.05)
     archiver.start()
     archiver.submit(StoredBatch(sheet, "o1", 1, [seg("clientA1", 1)]))
     wait_for(lambda: stored_keys(path) == ["clientA1:1"], 15, "the first frame stored")
+    return archiver
+
+
+def test_the_archiver_outlives_the_shutdown_signal_until_its_input_closes(archive_db):
+    path, sheet = archive_db
+    archiver = archiver_past_its_first_frame(path, sheet)
     # SIGTERM reaches the whole process group on shutdown; the server still has frames.
     os.kill(archiver.child_pid, signal.SIGTERM)
     time.sleep(0.3)
@@ -104,10 +109,7 @@ def test_the_archiver_outlives_the_shutdown_signal_until_its_input_closes(archiv
 
 def test_a_killed_archiver_is_replaced_and_nothing_is_lost_or_doubled(archive_db):
     path, sheet = archive_db
-    archiver = Archiver(flush_interval=0.05)
-    archiver.start()
-    archiver.submit(StoredBatch(sheet, "o1", 1, [seg("clientA1", 1)]))
-    wait_for(lambda: stored_keys(path) == ["clientA1:1"], 15, "the first frame stored")
+    archiver = archiver_past_its_first_frame(path, sheet)
     first = archiver.child_pid
     os.kill(first, signal.SIGKILL)
     time.sleep(0.3)
