@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import connection
 
@@ -94,7 +94,9 @@ class Runtime:
         )
         self.mixer = Mixer(
             origin=self.origin,
-            publish=self._publish_frames,
+            # On the in-memory layer every wall is on this process and gets frames
+            # from `deliver`; publishing them as well would only be thrown away.
+            publish=None if isinstance(self.layer, InMemoryChannelLayer) else self._publish_frames,
             deliver=self._deliver_frame,
             writer=self.writer,
             tick=settings.TICK_MS / 1000,

@@ -23,19 +23,21 @@ class Mixer:
     """Collects segments between ticks and publishes one frame per tick.
 
     Walls connected to this process get each frame at once from the tick (`deliver`):
-    no Redis round trip, and they keep drawing through a Redis outage. Publishing, for
-    the walls of other processes, runs in its own task behind a small queue: a slow or
-    failing channel layer (Redis restarting) delays or drops frames, never a phone. A
-    dropped frame still took its seq and is still stored, so walls see the gap and
-    resync. Frames that queued behind a slow publish leave together, in one layer
-    message: one round trip for the backlog, so a busy moment does not snowball.
+    no Redis round trip, and they keep drawing through a Redis outage. With no
+    `publish` (the in-memory layer: every wall is on this process) that is all.
+
+    Publishing, for the walls of other processes, runs in its own task behind a small
+    queue: a slow or failing channel layer (Redis restarting) delays or drops frames,
+    never a phone. A dropped frame still took its seq and is still stored, so walls see
+    the gap and resync. Frames that queued behind a slow publish leave together, in one
+    layer message: one round trip for the backlog, so a busy moment does not snowball.
     """
 
     def __init__(
         self,
         *,
         origin: str,
-        publish: Publish,
+        publish: Publish | None,
         writer: BatchSink | None,
         deliver: Deliver | None = None,
         tick: float = 0.025,
@@ -70,10 +72,9 @@ class Mixer:
 
     def start(self) -> None:
         if not self._tasks:
-            self._tasks = [
-                asyncio.create_task(self._tick_loop(), name="mixer-tick"),
-                asyncio.create_task(self._send_loop(), name="mixer-send"),
-            ]
+            self._tasks = [asyncio.create_task(self._tick_loop(), name="mixer-tick")]
+            if self._publish is not None:
+                self._tasks.append(asyncio.create_task(self._send_loop(), name="mixer-send"))
 
     async def stop(self) -> None:
         """Mix what is pending, give the sender a moment, then stop (on shutdown)."""
@@ -103,6 +104,9 @@ class Mixer:
         self.points_out += sum(len(s.points) for s in segments)
         if self._writer is not None:
             self._writer.submit(StoredBatch(self.sheet, self.origin, self.seq, segments))
+        if self._publish is None:
+            self.frames_sent += 1  # every wall is on this process: `deliver` is all
+            return text
         try:
             self._outbox.put_nowait(text)
         except asyncio.QueueFull:

@@ -104,6 +104,20 @@ async def test_a_wall_on_this_process_gets_each_frame_once_and_without_the_layer
     await w.disconnect()
 
 
+async def test_a_wall_skips_the_layer_copy_of_its_own_process_frames(runtime):
+    w = wall()
+    assert (await w.connect())[0]
+    await next_of(w, "hello")
+    frame = '{"type": "frame", "origin": "%s", "seq": 1, "sheet": 1, "segments": []}'
+    for origin in (runtime.origin, "elsewhere"):
+        await runtime.layer.group_send(
+            "projector", {"type": "wall.frame", "texts": [frame % origin], "origin": origin}
+        )
+    assert (await next_of(w, "frame"))["origin"] == "elsewhere", "its own copy was skipped"
+    assert await w.receive_nothing(0.3)
+    await w.disconnect()
+
+
 async def test_a_resent_message_is_acknowledged_but_not_drawn_twice(runtime):
     p = phone("d_phone1")
     await hello(p)

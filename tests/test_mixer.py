@@ -107,6 +107,22 @@ async def test_this_process_walls_get_every_frame_even_while_the_layer_hangs():
     assert mixer.frames_dropped >= 2, "the layer's queue overflowed meanwhile"
 
 
+async def test_without_a_layer_to_publish_to_frames_only_go_to_this_process_walls():
+    delivered: list[int] = []
+
+    async def deliver(text: str) -> None:
+        delivered.append(orjson.loads(text)["seq"])
+
+    mixer = Mixer(origin="o1", publish=None, writer=None, deliver=deliver, tick=0.005)
+    mixer.start()
+    assert len(mixer._tasks) == 1, "no publishing task"
+    for i in range(1, 4):
+        mixer.add(seg("clientAAAA", i))
+        await asyncio.sleep(0.02)
+    await mixer.stop()
+    assert delivered == [1, 2, 3] and mixer.frames_sent == 3 and mixer.frames_dropped == 0
+
+
 async def test_a_hanging_channel_layer_never_blocks_the_tick():
     async def publish(texts: list[str]) -> None:
         await asyncio.sleep(3600)
