@@ -3,6 +3,10 @@
 `parse_message` takes whatever arrived on the socket and returns one message
 object or raises `ProtocolError` carrying a stable code (docs/protocol.md). It never
 raises anything else, whatever the input: that is tested with hypothesis.
+The codes follow one rule (docs/protocol.md, "Validation"): a required field missing
+or null is `bad_shape` (an optional one that is null counts as absent), a field of
+the wrong JSON type is `bad_type`, a number out of its range is `bad_number`, except
+x/y outside 0..1 (`bad_point`) and the value-specific `bad_color` / `bad_width`.
 Exhibit-dependent checks (palette, brush sizes, points cap) take their limits as
 arguments so this module stays free of Django.
 """
@@ -52,6 +56,10 @@ class StrokePoints:
     seq: int
     stroke: int
     points: tuple[Point, ...]
+    # The stroke's style, repeated on the first message of an open stroke on a new
+    # connection, so a process that never saw its `start` can continue it. Both or neither.
+    color: str | None = None
+    width: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +67,8 @@ class StrokeEnd:
     seq: int
     stroke: int
     points: tuple[Point, ...]
+    color: str | None = None  # as on StrokePoints
+    width: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +123,10 @@ def parse_message(
                 width=_width(raw, limits),
                 points=_points(raw, limits, minimum=1),
             )
+        color, width = _style(raw, limits)
         if kind == "points":
-            return StrokePoints(seq=seq, stroke=stroke, points=_points(raw, limits, minimum=1))
-        return StrokeEnd(seq=seq, stroke=stroke, points=_points(raw, limits, minimum=0))
+            return StrokePoints(seq, stroke, _points(raw, limits, minimum=1), color, width)
+        return StrokeEnd(seq, stroke, _points(raw, limits, minimum=0), color, width)
     except ProtocolError as error:
         error.seq = seq
         raise
@@ -123,11 +134,13 @@ def parse_message(
 
 def _parse_hello(raw: dict) -> Hello:
     client = raw.get("client")
+    if client is None:
+        raise ProtocolError("bad_shape", "client is required")
     if not isinstance(client, str):
         raise ProtocolError("bad_type", "client must be a string")
     if not CLIENT_RE.fullmatch(client):
         raise ProtocolError("bad_shape", "client must be 8-32 characters of A-Z a-z 0-9 _ -")
-    last_seq = _integer(raw, "last_seq", 0, MAX_SEQ) if "last_seq" in raw else 0
+    last_seq = _integer(raw, "last_seq", 0, MAX_SEQ) if raw.get("last_seq") is not None else 0
     return Hello(client=client, last_seq=last_seq)
 
 
@@ -153,9 +166,23 @@ def _number(value: object, what: str) -> float:
     return number
 
 
+def _style(raw: dict, limits: Limits) -> tuple[str | None, float | None]:
+    """The optional colour and width of `points`/`end`: both, or neither."""
+    has_color, has_width = raw.get("color") is not None, raw.get("width") is not None
+    if not has_color and not has_width:
+        return None, None
+    if has_color != has_width:
+        raise ProtocolError("bad_shape", "color and width come together, or not at all")
+    return _color(raw, limits), _width(raw, limits)
+
+
 def _color(raw: dict, limits: Limits) -> str:
     color = raw.get("color")
-    if not isinstance(color, str) or not COLOR_RE.fullmatch(color):
+    if color is None:
+        raise ProtocolError("bad_shape", "color is required")
+    if not isinstance(color, str):
+        raise ProtocolError("bad_type", "color must be a string")
+    if not COLOR_RE.fullmatch(color):
         raise ProtocolError("bad_color", "colour must be #rrggbb")
     color = color.lower()
     if limits.palette is not None and color not in limits.palette:
@@ -164,7 +191,10 @@ def _color(raw: dict, limits: Limits) -> str:
 
 
 def _width(raw: dict, limits: Limits) -> float:
-    width = _number(raw.get("width"), "width")
+    width = raw.get("width")
+    if width is None:
+        raise ProtocolError("bad_shape", "width is required")
+    width = _number(width, "width")
     if not 0 < width <= MAX_WIDTH:
         raise ProtocolError("bad_number", f"width must be in (0, {MAX_WIDTH}]")
     if limits.brushes is not None and not any(abs(width - b) < 1e-9 for b in limits.brushes):
@@ -173,9 +203,13 @@ def _width(raw: dict, limits: Limits) -> float:
 
 
 def _points(raw: dict, limits: Limits, minimum: int) -> tuple[Point, ...]:
-    points = raw.get("points", [] if minimum == 0 else None)
-    if not isinstance(points, list):
-        raise ProtocolError("bad_type" if points is not None else "bad_shape", "points is a list")
+    points = raw.get("points")
+    if type(points) is not list:
+        if points is not None:
+            raise ProtocolError("bad_type", "points must be a list")
+        if minimum:
+            raise ProtocolError("bad_shape", "points is required")
+        return ()  # `end` without points
     if len(points) > limits.max_points:
         raise ProtocolError("too_many_points", f"at most {limits.max_points} points a message")
     if len(points) < minimum:
@@ -193,8 +227,11 @@ def _point(point: object) -> Point:
         if type(v) is not float:
             v = _number(v, "coordinate")
         if not 0.0 <= v <= 1.0:
+            # Off the hot path: which value was it? x and y are 0 and 1, pressure is 2.
             if not math.isfinite(v):
                 raise ProtocolError("bad_number", "coordinate must be finite")
+            if len(values) == 2:
+                raise ProtocolError("bad_number", "pressure outside 0..1")
             raise ProtocolError("bad_point", "coordinate outside 0..1")
         # Four decimals is a tenth of a pixel on a 4K wall; rounding keeps frames small.
         values.append(round(v, 4))

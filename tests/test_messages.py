@@ -66,6 +66,42 @@ def test_coordinates_are_rounded_to_a_tenth_of_a_4k_pixel():
         ('{"type": "points", "seq": 1e300, "stroke": 1, "points": [[0, 0]]}', "bad_number"),
         ('{"type": "points", "seq": 1, "stroke": 1, "points": [[NaN, 0]]}', "bad_json"),
         ('{"type": "points", "seq": 1, "stroke": 1, "points": [[Infinity, 0]]}', "bad_json"),
+        ('{"type": "points", "seq": 1, "stroke": 1, "points": [[-Infinity, 0]]}', "bad_json"),
+        ('{"type": "points", "seq": 1, "stroke": 1, "points": [[1e999, 0]]}', "bad_json"),
+        ('{"type": "points", "seq": 1, "stroke": 1, "points": [[0.5, 0.5, 1.5]]}', "bad_number"),
+        ('{"type": "points", "seq": 1, "stroke": 1, "points": [[0.5, 0.5, -0.1]]}', "bad_number"),
+        ('{"type": "points", "seq": 1, "stroke": 1, "points": [[0.5, 1.5, 0.5]]}', "bad_point"),
+        ('{"seq": 1, "stroke": 1, "points": [[0, 0]]}', "bad_shape"),
+        ('{"type": "ping", "seq": null}', "bad_shape"),
+        ('{"type": "ping", "seq": true}', "bad_type"),
+        ('{"type": "points", "seq": 1, "points": [[0, 0]]}', "bad_shape"),
+        ('{"type": "points", "seq": 1, "stroke": "1", "points": [[0, 0]]}', "bad_type"),
+        ('{"type": "points", "seq": 1, "stroke": 1}', "bad_shape"),
+        ('{"type": "points", "seq": 1, "stroke": 1, "points": null}', "bad_shape"),
+        ('{"type": "points", "seq": 1, "stroke": 1, "points": [5]}', "bad_point"),
+        ('{"type": "points", "seq": 1, "stroke": 1, "points": [[0, 0, 0, 0]]}', "bad_point"),
+        ('{"type": "start", "seq": 1, "stroke": 1, "width": 0.01, "points": [[0, 0]]}',
+         "bad_shape"),
+        ('{"type": "start", "seq": 1, "stroke": 1, "color": null, "width": 0.01, '
+         '"points": [[0, 0]]}', "bad_shape"),
+        ('{"type": "start", "seq": 1, "stroke": 1, "color": 123, "width": 0.01, '
+         '"points": [[0, 0]]}', "bad_type"),
+        ('{"type": "start", "seq": 1, "stroke": 1, "color": "#ff0066", "points": [[0, 0]]}',
+         "bad_shape"),
+        ('{"type": "start", "seq": 1, "stroke": 1, "color": "#ff0066", "width": "big", '
+         '"points": [[0, 0]]}', "bad_type"),
+        ('{"type": "start", "seq": 1, "stroke": 1, "color": "#ff0066", "width": 0, '
+         '"points": [[0, 0]]}', "bad_number"),
+        ('{"type": "points", "seq": 1, "stroke": 1, "color": "#ff0066", "points": [[0, 0]]}',
+         "bad_shape"),
+        ('{"type": "end", "seq": 1, "stroke": 1, "width": 0.01}', "bad_shape"),
+        ('{"type": "points", "seq": 1, "stroke": 1, "color": "red", "width": 0.01, '
+         '"points": [[0, 0]]}', "bad_color"),
+        ('{"type": "end", "seq": 1, "stroke": 1, "color": "#ff0066", "width": 7}', "bad_number"),
+        ('{"type": "hello"}', "bad_shape"),
+        ('{"type": "hello", "client": null}', "bad_shape"),
+        ('{"type": "hello", "client": "abcdefgh", "last_seq": -1}', "bad_number"),
+        ('{"type": "hello", "client": "abcdefgh", "last_seq": "0"}', "bad_type"),
         ('{"type": "points", "seq": 1, "stroke": 1, "points": [[1.5, 0]]}', "bad_point"),
         ('{"type": "points", "seq": 1, "stroke": 1, "points": [[-0.1, 0]]}', "bad_point"),
         ('{"type": "points", "seq": 1, "stroke": 1, "points": [[0]]}', "bad_point"),
@@ -83,6 +119,28 @@ def test_coordinates_are_rounded_to_a_tenth_of_a_4k_pixel():
 )  # fmt: skip
 def test_bad_messages_get_their_stable_code(text, code):
     assert code_of(text) == code
+
+
+def test_points_and_end_may_carry_the_strokes_style():
+    style = {"color": "#FF0066", "width": 0.006}
+    points = parse({"type": "points", "seq": 2, "stroke": 1, "points": [[0, 0]], **style})
+    assert points == StrokePoints(2, 1, ((0.0, 0.0),), "#ff0066", 0.006)
+    end = parse({"type": "end", "seq": 3, "stroke": 1, **style})
+    assert end == StrokeEnd(3, 1, (), "#ff0066", 0.006)
+    bare = parse({"type": "end", "seq": 4, "stroke": 1, "points": None, "color": None})
+    assert bare == StrokeEnd(4, 1, ()), "an optional field that is null is absent"
+    limits = Limits(palette=frozenset({"#ff0066"}), brushes=frozenset({0.01}))
+    message = {"type": "points", "seq": 5, "stroke": 1, "points": [[0, 0]]}
+    assert code_of(json.dumps({**message, **style}), limits=limits) == "bad_width"
+    other = {"color": "#00ff00", "width": 0.01}
+    assert code_of(json.dumps({**message, **other}), limits=limits) == "bad_color"
+
+
+def test_hello_last_seq_is_optional():
+    assert parse({"type": "hello", "client": "abcdefgh", "last_seq": None}) == Hello(
+        "abcdefgh", 0
+    )
+    assert parse({"type": "hello", "client": "abcdefgh", "last_seq": 9}) == Hello("abcdefgh", 9)
 
 
 def test_binary_frames_are_refused():
@@ -158,3 +216,5 @@ def test_any_json_gives_a_message_or_a_stable_error(value):
         return
     for point in getattr(message, "points", ()):
         assert all(0.0 <= v <= 1.0 for v in point)
+    if isinstance(message, StrokePoints | StrokeEnd):
+        assert (message.color is None) == (message.width is None)
