@@ -137,9 +137,7 @@ def test_points_and_end_may_carry_the_strokes_style():
 
 
 def test_hello_last_seq_is_optional():
-    assert parse({"type": "hello", "client": "abcdefgh", "last_seq": None}) == Hello(
-        "abcdefgh", 0
-    )
+    assert parse({"type": "hello", "client": "abcdefgh", "last_seq": None}) == Hello("abcdefgh", 0)
     assert parse({"type": "hello", "client": "abcdefgh", "last_seq": 9}) == Hello("abcdefgh", 9)
 
 
