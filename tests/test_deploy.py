@@ -469,6 +469,13 @@ def test_web_process_options_are_explicit():
     assert web_option("--ws-per-message-deflate") == "false"
     assert float(web_option("--ws-ping-interval")) > 0
     assert "--proxy-headers" in shlex.split(procfile_command("web"))
+
+
+def test_forwarded_headers_are_trusted_only_from_the_configured_proxy():
+    # uvicorn reads FORWARDED_ALLOW_IPS (default loopback) when the flag is absent;
+    # "*" would let any client choose its address (docs/decisions.md).
+    assert "--forwarded-allow-ips" not in shlex.split(procfile_command("web"))
+    assert "*" not in fly_config()["env"]["FORWARDED_ALLOW_IPS"]
     assert "WEB_CONCURRENCY" in web_option("--workers")
 
 
