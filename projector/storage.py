@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 
 Rows = Callable[[list], tuple[list[tuple], dict[str, str]]]
+# Told, from the writer's thread, which batches the database now holds.
+Committed = Callable[[list], None]
 
 
 class SegmentWriter(FlushThread):
@@ -33,15 +35,32 @@ class SegmentWriter(FlushThread):
 
     thread_name = "segment-writer"
 
-    def __init__(self, flush_interval: float = 0.2, rows: Rows | None = None) -> None:
+    def __init__(
+        self,
+        flush_interval: float = 0.2,
+        rows: Rows | None = None,
+        on_committed: Committed | None = None,
+        on_failed: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__(flush_interval)
         self._rows = rows or batch_rows
+        self._on_committed = on_committed
+        self._on_failed = on_failed
         self._known_devices: dict[str, float] = {}  # device -> when its row was last touched
         self.stored = 0
-        self.failures = 0
+        self.failures = 0  # in a row: the database is failing now
+        self.retries = 0  # since the process started
 
     def size(self, batch) -> int:
         return len(batch.segments) if isinstance(batch, StoredBatch) else len(batch[3])
+
+    def oldest(self) -> float | None:
+        """When the oldest segment not yet stored was accepted (epoch seconds)."""
+        with self._lock:
+            for batch in self._pending:
+                if isinstance(batch, StoredBatch) and batch.segments:
+                    return batch.segments[0].accepted_at
+        return None
 
     def status(self) -> dict:
         """For /healthz: what was stored, and whether the database is failing now."""
@@ -49,6 +68,7 @@ class SegmentWriter(FlushThread):
             "writer": "thread",
             "stored": self.stored,
             "failing": self.failures > 0,
+            "retries": self.retries,
             "backlog": self.backlog,
         }
 
@@ -71,12 +91,18 @@ class SegmentWriter(FlushThread):
             # have restarted). Closing it on every flush cost 16% of the writer's time.
             connection.close()
             self.failures += 1
-            log.exception("storing %d frames failed; will retry", len(batches))
+            self.retries += 1
+            if self.failures == 1 or self.failures % 50 == 0:
+                log.exception("storing %d frames failed; will retry", len(batches))
             self.put_back(batches)
+            if self._on_failed is not None:
+                self._on_failed(self.retries)
             time.sleep(min(2.0, 0.1 * self.failures))
             return 0
         self.failures = 0
         self.stored += written
+        if self._on_committed is not None:
+            self._on_committed(batches)
         return written
 
 
@@ -164,7 +190,16 @@ def store_rows(rows: list[tuple], devices: dict[str, str], known_devices: dict[s
     return len(rows)
 
 
-def write_batches(batches: Iterable[StoredBatch], known_devices: dict[str, float]) -> int:
-    """Store frames' segments (and their devices) in one transaction."""
-    rows, devices = batch_rows(batches)
-    return store_rows(rows, devices, known_devices)
+def client_stored(client: str) -> list[tuple[str, int]]:
+    """Each device that stored segments under `client`, and its highest seq: who owns
+    the client id, and where its sequence stands, after every restart."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT device, MAX(seq) FROM {connection.ops.quote_name(Segment._meta.db_table)}"
+                " WHERE client = %s GROUP BY device",
+                [client],
+            )
+            return [(device, int(seq)) for device, seq in cursor.fetchall()]
+    finally:
+        connection.close()

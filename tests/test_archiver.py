@@ -119,3 +119,25 @@ def test_a_killed_archiver_is_replaced_and_nothing_is_lost_or_doubled(archive_db
     archiver.stop()
     assert stored_keys(path) == ["clientA1:1", "clientA1:2", "clientA1:3"]
     assert archiver.restarts >= 1 and archiver.child_pid is None
+
+
+def test_batches_a_killed_archiver_read_but_never_committed_are_stored_by_the_next(archive_db):
+    path, sheet = archive_db
+    confirmed: list[int] = []
+    # The child holds what it reads for 30 s before writing: a kill loses it from there.
+    archiver = Archiver(
+        flush_interval=0.05,
+        child_flush_interval=30,
+        on_committed=lambda batches: confirmed.extend(b.frame_seq for b in batches),
+    )
+    archiver.start()
+    for seq in (1, 2, 3):
+        archiver.submit(StoredBatch(sheet, "o1", seq, [seg("clientA1", seq)]))
+    wait_for(lambda: archiver.handed_over == 3, 10, "the frames handed to the child")
+    assert stored_keys(path) == [] and confirmed == [] and archiver.backlog == 3
+    os.kill(archiver.child_pid, signal.SIGKILL)
+    wait_for(lambda: archiver.restarts == 1, 10, "the archiver replaced")
+    archiver.stop()  # the new child writes what it was given when its input closes
+    assert stored_keys(path) == ["clientA1:1", "clientA1:2", "clientA1:3"]
+    assert confirmed == [1, 2, 3], "each batch confirmed once, after its commit"
+    assert archiver.backlog == 0

@@ -7,7 +7,12 @@ from projector import storage
 from projector.frames import AcceptedSegment
 from projector.models import Segment
 from projector.sheets import sheet_current, sheet_reset, sheet_snapshot
-from projector.storage import SegmentWriter, StoredBatch, write_batches
+from projector.storage import SegmentWriter, StoredBatch, batch_rows, store_rows
+
+
+def write_batches(batches, known_devices):
+    """Store frames' segments in one transaction, as the writer's flush does."""
+    return store_rows(*batch_rows(batches), known_devices)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.database]
 
@@ -84,7 +89,9 @@ def test_the_writer_flushes_what_it_holds_when_stopped():
     writer.submit(StoredBatch(sheet.pk, "o1", 1, [seg("clientA1", 1), seg("clientA1", 2)]))
     writer.stop()
     assert Segment.objects.count() == 2 and writer.backlog == 0
-    assert writer.status() == {"writer": "thread", "stored": 2, "failing": False, "backlog": 0}
+    assert writer.status() == {
+        "writer": "thread", "stored": 2, "failing": False, "retries": 0, "backlog": 0
+    }  # fmt: skip
 
 
 def test_an_archived_sheet_keeps_the_canvas_it_was_drawn_on():
