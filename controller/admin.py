@@ -6,10 +6,15 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import CharField, Count, IntegerField, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from controller.models import Device
-from projector.models import Segment
+from projector.admin import admin_next
+from projector.console import device_thumbnail_svg
+from projector.models import Segment, Sheet
 from projector.moderation import device_block, device_strokes_remove, device_unblock
 from projector.sheets import sheet_current
 
@@ -35,7 +40,16 @@ def _per_device(queryset, aggregate):
 class DeviceAdmin(admin.ModelAdmin):
     """Phones by their device cookie; blocking is per phone, never per IP."""
 
-    list_display = ("id", "colour", "first_seen", "last_drew", "blocked", "strokes", "strokes_now")
+    list_display = (
+        "id",
+        "thumbnail",
+        "colour",
+        "first_seen",
+        "last_drew",
+        "blocked",
+        "strokes",
+        "strokes_now",
+    )
     list_filter = ("blocked",)
     search_fields = ("id",)
     readonly_fields = ("id", "first_seen", "last_seen", "blocked")
@@ -73,6 +87,14 @@ class DeviceAdmin(admin.ModelAdmin):
             )
         )
 
+    @admin.display(description="on the wall now")
+    def thumbnail(self, device: Device) -> str:
+        return format_html(
+            '<img src="{}" width="120" loading="lazy" alt="" class="device-thumbnail" '
+            'style="background:#111;border:1px solid #888;max-width:none">',
+            reverse("admin:device-thumbnail", args=[device.pk]),
+        )
+
     @admin.display(description="colour")
     def colour(self, device: Device) -> str:
         color = device.color or device.drew_color
@@ -88,6 +110,58 @@ class DeviceAdmin(admin.ModelAdmin):
     @admin.display(description="last drew", ordering="last_drew_at")
     def last_drew(self, device: Device):
         return device.last_drew_at
+
+    def get_urls(self):
+        own = [
+            path(
+                "moderate/",
+                self.admin_site.admin_view(self.moderate_view),
+                name="device-moderate",
+            ),
+            path(
+                "thumbnail/<path:device_id>/",
+                self.admin_site.admin_view(self.thumbnail_view),
+                name="device-thumbnail",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def moderate_view(self, request):
+        """POST device=…, do=remove|block|unblock (sheet=… for an archived sheet): one
+        phone, from the console or a sheet's picture."""
+        if request.method != "POST":
+            return HttpResponse("Moderate with a POST from the admin.", status=405)
+        if not self.has_change_permission(request):
+            return HttpResponse("You may not moderate phones.", status=403)
+        device = request.POST.get("device", "")
+        action = request.POST.get("do", "")
+        if not device or action not in {"remove", "block", "unblock"}:
+            return HttpResponse("Say which phone and what to do.", status=400)
+        short = device[:14]
+        if action == "remove":
+            sheet_id = request.POST.get("sheet")
+            sheet = get_object_or_404(Sheet, pk=sheet_id) if sheet_id else None
+            hidden = device_strokes_remove(device=device, sheet=sheet)
+            self.message_user(request, f"Removed {hidden} segment(s) drawn by {short}.")
+        elif action == "block":
+            device_block(device=device)
+            self.message_user(request, f"Blocked {short}: its page closes now.")
+        else:
+            device_unblock(device=device)
+            self.message_user(request, f"Unblocked {short}.")
+        return HttpResponseRedirect(admin_next(request, "admin:controller_device_changelist"))
+
+    def thumbnail_view(self, request, device_id: str):
+        """A phone's strokes on the current sheet (?sheet=N for another), as SVG."""
+        if not self.has_view_permission(request):
+            return HttpResponse("You may not view phones.", status=403)
+        sheet_id = request.GET.get("sheet")
+        sheet = get_object_or_404(Sheet, pk=sheet_id) if sheet_id else None
+        response = HttpResponse(
+            device_thumbnail_svg(device=device_id, sheet=sheet), content_type="image/svg+xml"
+        )
+        response["Cache-Control"] = "private, max-age=5"
+        return response
 
     @admin.display(description="strokes", ordering="stroke_count")
     def strokes(self, device: Device) -> int:

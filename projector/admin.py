@@ -15,12 +15,11 @@ from django.db.models import CharField, Count, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from installation.runtime import runtime_peek
+from projector.console import console_context, process_numbers, sheets_with_phones
 from projector.export import PNG_WIDTH, sheet_png, sheet_svg
 from projector.models import Exhibit, Sheet
 from projector.moderation import exhibit_pause, exhibit_reset, exhibit_update
@@ -28,6 +27,7 @@ from projector.moderation import exhibit_pause, exhibit_reset, exhibit_update
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 REPLAY_SPEEDS = (1, 4, 16, 60)
 WALL_NOW_SHEETS = 12
+CONSOLE_SHEETS = 5
 
 
 def sheets_counted(queryset: QuerySet | None = None) -> QuerySet:
@@ -188,20 +188,10 @@ class ExhibitAdmin(admin.ModelAdmin):
         return self._pause(request, paused=False)
 
     def wall_now_view(self, request):
-        """A live view of the wall: phones, drawing, points a second, sheets."""
+        """The console under its old address (the admin's front page is the console)."""
         if not self.has_view_permission(request):
             return HttpResponse("You may not view the exhibit.", status=403)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Wall now",
-            "opts": self.model._meta,
-            "exhibit": Exhibit.load(),
-            "sheets": wall_now_sheets(),
-            "process": process_numbers(),
-            "can_change": self.has_change_permission(request),
-            "speeds": REPLAY_SPEEDS,
-        }
-        return TemplateResponse(request, "admin/projector/wall_now.html", context)
+        return self.admin_site.index(request)
 
     def wall_now_data(self, request):
         """What the Wall now page polls: sheets and this process's numbers."""
@@ -228,19 +218,6 @@ class ExhibitAdmin(admin.ModelAdmin):
 
 def wall_now_sheets() -> list[Sheet]:
     return list(sheets_counted(Sheet.objects.order_by("-id"))[:WALL_NOW_SHEETS])
-
-
-def process_numbers() -> dict | None:
-    """This process's live numbers (the page adds every process's from presence)."""
-    runtime = runtime_peek()
-    if runtime is None:
-        return None
-    return {
-        "origin": runtime.origin,
-        "connected": len(runtime.phones),
-        "drawing": runtime.admission.drawing_count(),
-        "points_out": runtime.mixer.points_out,
-    }
 
 
 @admin.register(Sheet)
@@ -351,3 +328,43 @@ class SheetAdmin(admin.ModelAdmin):
         return self._download(
             request, sheet_id, lambda s: sheet_png(sheet=s, width=width), "image/png", "png"
         )
+
+
+def console_extra(request) -> dict:
+    """The console's context on the admin's front page."""
+    user = request.user
+    context = console_context()
+    exhibit = context["exhibit"]
+    return {
+        **context,
+        "title": "Curator's console",
+        "sheets": list(sheets_with_phones(Sheet.objects.order_by("-id"))[:CONSOLE_SHEETS]),
+        "speeds": REPLAY_SPEEDS,
+        "can_change": user.has_perm("projector.change_exhibit"),
+        "can_change_devices": user.has_perm("controller.change_device"),
+        "console_config": {
+            "exhibit": {"aspect": float(exhibit.aspect_ratio), "background": exhibit.background},
+            "ws_path": "/ws/wall/",
+            "sheet_url": reverse("sheet"),
+            "data_url": reverse("admin:wall-now-data"),
+            "device_url": reverse("admin:controller_device_changelist"),
+        },
+    }
+
+
+def install_console(site: admin.AdminSite) -> None:
+    """Make the site's front page the curator's console (the stock index with more
+    context and another template; the app list stays below it)."""
+    stock_index = site.index
+
+    def index(request, extra_context=None):
+        return stock_index(request, {**console_extra(request), **(extra_context or {})})
+
+    site.index = index
+    site.index_template = "admin/projector/console.html"
+    site.site_header = "The wall: curator's console"
+    site.site_title = "The wall"
+    site.index_title = "Curator's console"
+
+
+install_console(admin.site)
