@@ -19,7 +19,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from projector.console import console_context, process_numbers, sheets_with_phones
+from projector.console import (
+    console_context,
+    process_numbers,
+    sheet_picture_svg,
+    sheets_with_phones,
+)
 from projector.export import PNG_WIDTH, sheet_png, sheet_svg
 from projector.models import Exhibit, Sheet
 from projector.moderation import exhibit_pause, exhibit_reset, exhibit_update
@@ -292,7 +297,14 @@ class SheetAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {"speeds": REPLAY_SPEEDS, "wall_url": reverse("wall"), **(extra_context or {})}
+        sheet = Sheet.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        extra = {
+            "speeds": REPLAY_SPEEDS,
+            "wall_url": reverse("wall"),
+            "picture": sheet_picture_svg(sheet=sheet) if sheet else "",
+            "can_change_devices": request.user.has_perm("controller.change_device"),
+            **(extra_context or {}),
+        }
         return super().change_view(request, object_id, form_url, extra)
 
     def reset_view(self, request):

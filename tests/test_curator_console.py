@@ -74,9 +74,7 @@ def test_moderate_one_phone(admin_client, announced, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(url, {"device": "d_alice", "do": "remove", "next": "/admin/"})
     assert response.status_code == 302 and response["Location"] == "/admin/"
-    assert set(Segment.objects.filter(removed=True).values_list("device", flat=True)) == {
-        "d_alice"
-    }
+    assert set(Segment.objects.filter(removed=True).values_list("device", flat=True)) == {"d_alice"}
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(url, {"device": "d_alice", "do": "block"})
     assert Device.objects.get(pk="d_alice").blocked
@@ -93,7 +91,8 @@ def test_moderation_of_an_archived_sheet(admin_client, announced):
     moderation.exhibit_reset()
     draw(sheet_current(), "d_alice", "alice2")
     admin_client.post(
-        reverse("admin:device-moderate"), {"device": "d_alice", "do": "remove", "sheet": archived.pk}
+        reverse("admin:device-moderate"),
+        {"device": "d_alice", "do": "remove", "sheet": archived.pk},
     )
     assert Segment.objects.filter(sheet=archived, removed=False).count() == 0
     assert Segment.objects.filter(sheet=sheet_current(), removed=False).count() == 6
@@ -120,3 +119,16 @@ def test_devices_list_shows_each_phones_thumbnail(admin_client):
     assert len(root.findall(f".//{SVG}path")) == 3
     bob = ET.fromstring(admin_client.get(reverse("admin:device-thumbnail", args=["d_bob"])).content)
     assert len(bob.findall(f".//{SVG}path")) == 1
+
+
+def test_a_sheets_page_shows_a_clickable_picture(admin_client, announced):
+    archived = sheet_current()
+    draw(archived, "d_alice", "alice", strokes=2)
+    draw(archived, "d_bob", "bob", strokes=1)
+    moderation.exhibit_reset()
+    page = admin_client.get(
+        reverse("admin:projector_sheet_change", args=[archived.pk])
+    ).content.decode()
+    assert page.count('data-device="d_alice"') == 2 and page.count('data-device="d_bob"') == 1
+    assert 'data-stroke="alice:1"' in page
+    assert 'id="sheet-remove"' in page and f'name="sheet" value="{archived.pk}"' in page
