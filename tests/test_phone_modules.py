@@ -57,7 +57,11 @@ def test_seqs_are_given_on_sending_and_resent_unchanged_after_a_reconnect(page):
     }
     assert result["third"]["type"] == "end" and result["third"]["seq"] == 3
     assert result["afterAck"] == 2
-    assert result["resent"][0] == result["third"], "only what the server lacks, same seq"
+    assert result["resent"][0] == {
+        **result["third"],
+        "color": "#ff0000",
+        "width": 0.006,
+    }, "only what the server lacks, same seq, with the open stroke's header"
     assert result["resent"][1:] == [None, None]
     assert result["acked"] == 2 and result["size"] == 1
 
@@ -93,6 +97,70 @@ def test_a_forgotten_stroke_starts_again_from_its_last_point(page):
     assert more == {"type": "points", "seq": 6, "stroke": 2, "points": [[0.4, 0.5]]}
     assert end["type"] == "end" and end["seq"] == 7 and end["stroke"] == 2
     assert result["stats"]["restarted"] == 1 and result["stats"]["joins"] == 1
+
+
+def test_open_strokes_resend_their_header_once_per_connection(page):
+    result = page.evaluate(
+        """() => {
+        const box = new PhoneOutbox.Outbox();
+        const done = box.newStroke('#112233', 0.003);
+        box.add(done, [[0.1, 0.1]], true, 63);
+        box.take(0); box.take(0);
+        const open = box.newStroke('#445566', 0.012);
+        box.add(open, [[0.2, 0.2]], false, 63);
+        box.take(0);
+        box.ack(3);                        // the first stroke is over and stored
+        box.disconnected();
+        box.welcome(3);
+        box.add(open, [[0.3, 0.3]], false, 63);
+        const first = box.take(0);
+        box.add(open, [[0.4, 0.4]], false, 63);
+        const second = box.take(0);
+        box.disconnected();                // again, with 4 and 5 in flight
+        box.welcome(4);
+        const resent = box.take(0);
+        box.add(open, [[0.5, 0.5]], true, 63);
+        const end = box.take(0);
+        box.ack(6);
+        box.disconnected();                // nothing open now: no header to send
+        return {first, second, resent, end, open: box.open.length, headers: box.stats.headers};
+    }"""
+    )
+    assert result["first"] == {
+        "type": "points",
+        "seq": 4,
+        "stroke": 2,
+        "points": [[0.3, 0.3]],
+        "color": "#445566",
+        "width": 0.012,
+    }
+    assert "color" not in result["second"], "once per connection"
+    assert result["resent"]["seq"] == 5 and result["resent"]["color"] == "#445566"
+    assert "color" not in result["end"]
+    assert result["open"] == 0 and result["headers"] == 2
+
+
+def test_a_seq_gap_resends_from_the_expected_seq_and_repeated_acks_are_harmless(page):
+    result = page.evaluate(
+        """() => {
+        const box = new PhoneOutbox.Outbox();
+        const s = box.newStroke('#ff0000', 0.006);
+        for (let i = 1; i <= 5; i++) { box.add(s, [[i / 10, 0.5]], false, 63); box.take(i); }
+        box.ack(2);
+        box.ack(2);                        // the server repeats its last ack
+        box.ack(0);                        // or says nothing is stored yet
+        const oldest = box.oldestSent();
+        box.seqGap(4);                     // 3 arrived; 4 and 5 did not
+        box.seqGap(4);                     // the stale error for 5 moves nothing twice
+        const again = [box.take(10), box.take(10), box.take(10)];
+        box.ack(5);
+        return {oldest, again: again.map(w => w && w.seq), acked: box.acked,
+                size: box.size(), gaps: box.stats.errors.seq_gap};
+    }"""
+    )
+    assert result["oldest"] == 3, "the stall is measured from the oldest unacknowledged"
+    assert result["again"] == [4, 5, None]
+    assert result["acked"] == 5 and result["size"] == 0 and result["gaps"] == 2
 
 
 SIMULATION = """([seed, rate, burst, upMax, downMax]) => {

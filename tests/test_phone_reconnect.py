@@ -58,3 +58,45 @@ def test_strokes_drawn_while_the_server_is_down_reach_the_wall_once(start_server
     assert rows == {0.1, 0.3, 0.5, 0.7}, "all four strokes are on the wall"
     # The stroke cut by the restart goes on as a new stroke from its last point.
     assert page.evaluate("window.phone.restarted") == joins == 1
+
+
+def test_a_visitor_who_paused_is_not_told_reconnecting(start_server, browser, devices):
+    """Nothing is heard from the server while nobody draws; a stroke after a pause
+    longer than the stall limit must not count as a stalled link."""
+    server = start_server()
+    page = open_phone(browser, devices, server)
+    touch = Touch(page)
+    touch.swipe(pad_at(page, 0.1, 0.2), pad_at(page, 0.9, 0.2), steps=8)
+    wait_for(lambda: settled(page), 10, "the first stroke acknowledged")
+    page.evaluate(
+        """() => { window.states = [];
+                   new MutationObserver(() => window.states.push(
+                       document.getElementById('status').dataset.state))
+                   .observe(document.getElementById('status'), {attributes: true}); }"""
+    )
+    page.wait_for_timeout(7000)  # longer than the stall limit (6 s)
+    touch.swipe(pad_at(page, 0.1, 0.6), pad_at(page, 0.9, 0.6), steps=8)
+    wait_for(lambda: settled(page), 10, "the second stroke acknowledged")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.phone.connects") == 1
+    assert "reconnecting" not in page.evaluate("window.states")
+
+
+def test_the_phone_is_back_soon_after_the_server_answers(start_server, browser, devices):
+    """After a restart the phone is live again well within 1.5 s of the server
+    answering (capped, jittered backoff; measured, with a generous bound)."""
+    import time
+
+    server = start_server()
+    page = open_phone(browser, devices, server)
+    backs = []
+    for _ in range(3):
+        server.stop()
+        wait_for(lambda: state(page) == "reconnecting", 10, "the phone to notice")
+        page.wait_for_timeout(3000)  # the backoff reaches its ceiling
+        server.start()  # returns once /healthz answers
+        answered = time.monotonic()
+        wait_for(lambda: state(page) == "live", 10, "the phone to be back", interval=0.01)
+        backs.append(time.monotonic() - answered)
+    print("phone back after the server answered (s):", [round(b, 2) for b in backs])
+    assert max(backs) < 2.0, backs

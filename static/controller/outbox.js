@@ -4,7 +4,12 @@
    a seq is given when a message leaves, so seqs reach the server in order and a
    held message can never be overtaken. Sent messages stay in `flight` until a
    cumulative ack; after a reconnect they are sent again with the same seq, and the
-   server drops what it already had. Plain code, no DOM: tested via page.evaluate. */
+   server drops what it already had. Plain code, no DOM: tested via page.evaluate.
+
+   A stroke survives a reconnect to another (or a restarted) server process: on each
+   new connection, the first message of every open stroke carries the stroke's
+   `color` and `width` again (its "header"), so a server that never saw the stroke
+   start can take it up. */
 (function (root) {
   "use strict";
 
@@ -17,11 +22,15 @@
     this.acked = 0;
     this.order = 0;
     this.strokes = 0;
+    this.open = []; // strokes whose start left and whose end is not acknowledged
     this.stats = { sent: 0, resent: 0, acked: 0, dropped: {}, errors: {}, restarted: 0, joins: 0 };
   }
 
   Outbox.prototype.newStroke = function (color, width) {
-    return { id: ++this.strokes, color: color, width: width, started: false, last: null };
+    return {
+      id: ++this.strokes, color: color, width: width, started: false, last: null,
+      header: false, // its next message carries color and width (a new connection)
+    };
   };
 
   Outbox.prototype.size = function () {
@@ -90,8 +99,9 @@
     return this.queue.length ? self(this.queue[0]) : null;
   };
 
-  /* Take the next message to send, as it goes on the wire. */
-  Outbox.prototype.take = function () {
+  /* Take the next message to send, as it goes on the wire. `now`: when it leaves
+     (for the stall check). */
+  Outbox.prototype.take = function (now) {
     var entry;
     if (this.resend.length) {
       entry = this.resend.shift();
@@ -108,8 +118,26 @@
     } else {
       return null;
     }
+    var stroke = entry.item && entry.item.stroke;
+    if (stroke) {
+      if (entry.wire.type === "start") {
+        stroke.header = false;
+        if (this.open.indexOf(stroke) < 0) this.open.push(stroke);
+      } else if (stroke.header && entry.wire.stroke === stroke.id) {
+        // The first message of an open stroke on this connection: its header again.
+        entry.wire = Object.assign({}, entry.wire, { color: stroke.color, width: stroke.width });
+        stroke.header = false;
+        this.stats.headers = (this.stats.headers || 0) + 1;
+      }
+    }
+    entry.sentAt = now === undefined ? 0 : now;
     this.flight.push(entry);
     return entry.wire;
+  };
+
+  /* When the oldest message waiting for an ack was sent, or null. */
+  Outbox.prototype.oldestSent = function () {
+    return this.flight.length ? this.flight[0].sentAt : null;
   };
 
   function after(list, seq) {
@@ -120,6 +148,13 @@
 
   /* A cumulative ack: everything up to `seq` was handled (drawn, or dropped). */
   Outbox.prototype.ack = function (seq, dropped) {
+    var lists = [this.flight, this.resend];
+    for (var l = 0; l < 2; l++) {
+      for (var i = 0; i < lists[l].length && lists[l][i].seq <= seq; i++) {
+        var done = lists[l][i];
+        if (done.wire.type === "end" && done.item) this._close(done.item.stroke);
+      }
+    }
     if (seq > this.acked) {
       this.stats.acked += this.flight.length - after(this.flight, seq).length;
       this.acked = seq;
@@ -129,12 +164,39 @@
     if (dropped) this.stats.dropped[dropped] = (this.stats.dropped[dropped] || 0) + 1;
   };
 
-  /* The socket closed: what was in flight goes out again, first, with the same seq. */
+  Outbox.prototype._close = function (stroke) {
+    var i = this.open.indexOf(stroke);
+    if (i >= 0) this.open.splice(i, 1);
+  };
+
+  /* The socket closed: what was in flight goes out again, first, with the same seq,
+     and every open stroke's next message carries its header. */
   Outbox.prototype.disconnected = function () {
     this.resend = this.flight.concat(this.resend).sort(function (a, b) {
       return a.seq - b.seq;
     });
     this.flight = [];
+    for (var i = 0; i < this.open.length; i++) this.open[i].header = true;
+  };
+
+  /* `seq_gap`: the server expects `expected` next and did not take what came after
+     it. Whatever was sent from `expected` on goes out again, in order (the server
+     drops any of it that it turns out to have). Stale gap errors for messages sent
+     before the first one was handled move nothing twice. */
+  Outbox.prototype.seqGap = function (expected) {
+    this.stats.errors.seq_gap = (this.stats.errors.seq_gap || 0) + 1;
+    if (typeof expected !== "number") return;
+    // Below `expected` the server has the messages (they are acked once stored).
+    var keep = [];
+    var again = [];
+    for (var i = 0; i < this.flight.length; i++) {
+      (this.flight[i].seq >= expected ? again : keep).push(this.flight[i]);
+    }
+    if (!again.length) return;
+    this.flight = keep;
+    this.resend = again.concat(this.resend).sort(function (a, b) {
+      return a.seq - b.seq;
+    });
   };
 
   /* A new socket's welcome: the server has handled up to `acked` for this client

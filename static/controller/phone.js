@@ -7,13 +7,16 @@
   var Ink = window.PhoneInk.Ink;
   var Rate = window.PhoneInk.Rate;
   var Outbox = window.PhoneOutbox.Outbox;
+  var Reconnect = window.Reconnect;
 
   var TICK_MS = 33; // about 30 messages a second while drawing
   var MIN_STEP_PX = 1.5; // closer points add nothing visible and cost ink
   var RESUME_INK = 0.1; // after running dry, wait for this share of the tank
-  var BACKOFF_MS = 500;
-  var BACKOFF_MAX_MS = 15000;
-  var STALL_MS = 6000; // in flight this long with no word from the server: reconnect
+  // Unacknowledged this long, with no word from the server since it left: the link
+  // is dead (the server repeats its last ack every 2 s while storage is slow).
+  var STALL_MS = 6000;
+  var OPEN_MS = 5000; // a handshake that has not opened by then is dropped
+  var WELCOME_MS = 10000; // nor welcomed by then
   var LOCAL_STROKES = 400; // kept to redraw after a resize or rotation
 
   var boot = JSON.parse(document.getElementById("boot").textContent);
@@ -47,10 +50,10 @@
   var welcomed = false;
   var state = "connecting"; // connecting, live, reconnecting, full, paused, blocked
   var position = 0;
-  var attempts = 0;
-  var retryTimer = null;
   var lastHeard = 0;
   var connects = 0;
+  var connectedAt = 0;
+  var retry = new Reconnect.Reconnector(connect);
 
   var pointer = null; // the one pointer that draws: {id}
   var stroke = null; // the stroke being drawn (an outbox stroke)
@@ -317,13 +320,12 @@
     while ((head = outbox.head())) {
       var n = head.points.length;
       if (!rate.allow(t) || !ink.canSend(n, t)) break;
-      var wire = outbox.take();
+      var wire = outbox.take(t);
       socket.send(JSON.stringify(wire));
       ink.sent(n);
       rate.note(t);
     }
-    var oldest = outbox.flight[0];
-    if (oldest && t - lastHeard > STALL_MS) {
+    if (Reconnect.stalled(outbox.oldestSent(), lastHeard, t, STALL_MS)) {
       drop("stalled"); // a dead Wi-Fi link sends no close: stop waiting for it
     }
   }
@@ -339,26 +341,29 @@
   // -- the socket --------------------------------------------------------------
 
   function connect() {
-    retryTimer = null;
     var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/draw/";
     var ws;
     try {
       ws = new WebSocket(url);
     } catch (e) {
-      schedule();
+      retry.lost();
       return;
     }
     socket = ws;
     welcomed = false;
     position = 0;
     connects++;
+    connectedAt = now();
     var fullBeforeWelcome = false;
     var opened = setTimeout(function () {
-      if (socket === ws && !welcomed) drop("timeout");
-    }, 10000);
+      if (socket === ws && ws.readyState !== 1) drop("timeout");
+      else opened = setTimeout(function () {
+        if (socket === ws && !welcomed) drop("timeout");
+      }, WELCOME_MS - OPEN_MS);
+    }, OPEN_MS);
     ws.onopen = function () {
       lastHeard = now();
-      ws.send(JSON.stringify({ type: "hello", client: client, last_seq: outbox.acked }));
+      hello(ws);
     };
     ws.onmessage = function (event) {
       lastHeard = now();
@@ -382,6 +387,10 @@
     };
   }
 
+  function hello(ws) {
+    ws.send(JSON.stringify({ type: "hello", client: client, last_seq: outbox.acked }));
+  }
+
   function drop(why) {
     var ws = socket;
     if (!ws) return;
@@ -399,27 +408,20 @@
     welcomed = false;
     outbox.disconnected();
     if (code === 4003) {
+      retry.stop();
       setState("blocked");
       return;
     }
+    // Any other close (1006, 1012 restart, 4010 too slow, ...): back at once, then
+    // with capped, jittered backoff (static/reconnect.js).
     setState("reconnecting");
-    schedule();
+    retry.lost();
   }
 
-  /* Exponential backoff with jitter, so a crowd does not come back in one burst. */
-  function schedule() {
-    if (retryTimer || state === "blocked") return;
-    var cap = Math.min(BACKOFF_MAX_MS, BACKOFF_MS * Math.pow(2, attempts));
-    attempts++;
-    var delay = cap / 2 + Math.random() * cap / 2;
-    retryTimer = setTimeout(connect, delay);
-  }
-
-  function retryNow() {
-    if (retryTimer && state === "reconnecting") {
-      clearTimeout(retryTimer);
-      connect();
-    }
+  /* Back on the network or in front of the visitor: a handshake begun on the old
+     network may never finish, so it is dropped and tried again at once. */
+  function wake() {
+    if (socket && !welcomed && now() - connectedAt > 1000) drop("wake");
   }
 
   function applyExhibit(ex, lim) {
@@ -436,7 +438,7 @@
 
   function onWelcome(m, fullBeforeWelcome) {
     welcomed = true;
-    attempts = 0;
+    retry.ok();
     applyExhibit(m.exhibit, m.limits);
     pickTools(m.color);
     outbox.welcome(m.acked);
@@ -451,7 +453,9 @@
       if (typeof m.ink === "number") ink.anchor(m.ink, outbox.inFlight(), now());
       if (m.dropped === "out_of_ink") showHint("Out of ink: it refills in a moment");
     } else if (m.type === "error") {
-      outbox.error(m.code, m.seq);
+      if (m.code === "seq_gap") outbox.seqGap(m.expected);
+      else if (m.code === "client_taken") clientTaken();
+      else outbox.error(m.code, m.seq);
     } else if (m.type === "state") {
       if (m.state === "full") position = m.position || 0;
       if (welcomed || m.state !== "full") setState(m.state);
@@ -468,6 +472,17 @@
     } else if (m.type === "exhibit") {
       applyExhibit(m.exhibit, m.limits);
     }
+  }
+
+  /* Our client id belongs to another device (the server said so before welcoming
+     us): take a new one and say hello again on the same socket. The server then
+     expects our next unacknowledged seq; open strokes resend their header. */
+  function clientTaken() {
+    outbox.stats.errors.client_taken = (outbox.stats.errors.client_taken || 0) + 1;
+    client = randomId();
+    welcomed = false;
+    outbox.disconnected();
+    if (socket && socket.readyState === 1) hello(socket);
   }
 
   // -- states and notices ------------------------------------------------------
@@ -541,10 +556,7 @@
   });
   window.addEventListener("resize", layout);
   window.addEventListener("orientationchange", layout);
-  window.addEventListener("online", retryNow);
-  document.addEventListener("visibilitychange", function () {
-    if (!document.hidden) retryNow();
-  });
+  retry.listen(window, document, wake);
 
   // The test hook: what the page knows, read-only.
   window.phone = {
@@ -563,6 +575,10 @@
     get drawn() { return drawn; },
     get dry() { return dry; },
     get connects() { return connects; },
+    get headers() { return outbox.stats.headers || 0; },
+    get gaps() { return outbox.stats.errors.seq_gap || 0; },
+    /* Test hook: close the socket as a server would (code) without telling it. */
+    drop: function () { drop("test"); },
     get color() { return color; },
     get width() { return width; },
     get client() { return client; },

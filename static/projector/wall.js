@@ -6,8 +6,7 @@
 
   const config = JSON.parse(document.getElementById("wall-config").textContent);
   const params = new URLSearchParams(location.search);
-  const BACKOFF_BASE_MS = 500;
-  const BACKOFF_MAX_MS = Number(params.get("backoff_max")) || 10000;
+  const BACKOFF_MAX_MS = Number(params.get("backoff_max")) || 1000;
   const FADE_FLOOR = 0.02; // what is left of ink after fade_seconds
   const TROUBLE_AFTER_MS = 4000; // a blip shorter than this shows nothing
 
@@ -225,10 +224,14 @@
   // -- the connection --------------------------------------------------------------
 
   let socket = null;
-  let attempts = 0;
   let lastMessageAt = Date.now();
   let heartbeatMs = 5000;
-  let reconnectTimer = null;
+  // Back at once, then capped, jittered backoff (static/reconnect.js); counted as
+  // recovered only once the sheet has loaded.
+  const retry = new window.Reconnect.Reconnector(connect, {
+    max: BACKOFF_MAX_MS,
+    base: Math.min(250, BACKOFF_MAX_MS),
+  });
 
   function setConnection(name) {
     if (state.connection !== name) {
@@ -238,7 +241,6 @@
   }
 
   function connect() {
-    reconnectTimer = null;
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const ws = new WebSocket(scheme + location.host + config.ws_path);
     socket = ws;
@@ -260,10 +262,11 @@
       socket = null;
       sync.disconnected();
       if (event.code === 4003) {
+        retry.stop();
         setConnection("blocked");
         return;
       }
-      scheduleReconnect();
+      scheduleReconnect(); // 1006, 1012 restart, 4010 too slow, ...
     };
   }
 
@@ -274,7 +277,7 @@
       sync.connected(message).then(
         () => {
           if (ws !== socket) return;
-          attempts = 0;
+          retry.ok();
           state.error = null;
           setConnection("live");
         },
@@ -292,13 +295,26 @@
   }
 
   function scheduleReconnect() {
-    if (reconnectTimer) return;
+    if (retry.waiting()) return;
     setConnection("waiting");
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempts);
-    const delay = ceiling / 2 + (Math.random() * ceiling) / 2; // jitter: walls do not stampede
-    attempts += 1;
     state.reconnects += 1;
-    reconnectTimer = setTimeout(connect, delay);
+    retry.lost();
+  }
+
+  // Back in front of people or on the network: a handshake stuck on the old network
+  // is dropped, and a waiting retry goes at once.
+  function wake() {
+    if (socket && socket.readyState === WebSocket.CONNECTING && Date.now() - state.since > 1000) {
+      const stuck = socket;
+      socket = null;
+      sync.disconnected();
+      try {
+        stuck.close();
+      } catch {
+        /* never opened */
+      }
+      scheduleReconnect();
+    }
   }
 
   // No frame or heartbeat for three heartbeats: the connection is dead even if the
@@ -521,7 +537,10 @@
       state.p5Source = window.p5Source;
       new P5(sketch);
       if (state.mode === "replay") startReplay();
-      else connect();
+      else {
+        retry.listen(window, document, wake);
+        connect();
+      }
     },
     (error) => {
       setConnection("error");
