@@ -25,6 +25,7 @@ from projector.console import (
     sheet_picture_svg,
     sheets_with_phones,
 )
+from projector.exhibit_fields import AspectRatioField, BrushesField, PaletteField
 from projector.export import PNG_WIDTH, sheet_png, sheet_svg
 from projector.models import Exhibit, Sheet
 from projector.moderation import exhibit_pause, exhibit_reset, exhibit_update
@@ -94,47 +95,34 @@ EXHIBIT_EDITABLE = tuple(
 
 
 class ExhibitForm(forms.ModelForm):
+    palette = PaletteField(
+        label="Palette",
+        help_text="The colours phones can draw with, in the order phones show them.",
+    )
+    brushes = BrushesField(label="Brush sizes")
+    aspect_ratio = AspectRatioField(
+        label="Wall shape",
+        help_text="Width : height of the projected picture; phones letterbox to it.",
+    )
+
     class Meta:
         model = Exhibit
         fields = EXHIBIT_EDITABLE
-
-    def clean_palette(self) -> list[str]:
-        palette = self.cleaned_data["palette"]
-        if not isinstance(palette, list) or not palette or len(palette) > 64:
-            raise forms.ValidationError('A list of 1 to 64 colours, e.g. ["#ff3366"].')
-        for colour in palette:
-            if not isinstance(colour, str) or not COLOUR.match(colour):
-                raise forms.ValidationError(f"{colour!r} is not a colour in #rrggbb form.")
-        return [c.lower() for c in palette]
-
-    def clean_brushes(self) -> list[float]:
-        brushes = self.cleaned_data["brushes"]
-        if not isinstance(brushes, list) or not brushes or len(brushes) > 16:
-            raise forms.ValidationError("A list of 1 to 16 widths, e.g. [0.003, 0.006].")
-        for width in brushes:
-            if isinstance(width, bool) or not isinstance(width, int | float):
-                raise forms.ValidationError(f"{width!r} is not a number.")
-            if not 0 < width <= 0.2:
-                raise forms.ValidationError("A width is a fraction of the wall's width (0..0.2].")
-        return [float(w) for w in brushes]
-
-    def clean_aspect_ratio(self) -> float:
-        aspect = self.cleaned_data["aspect_ratio"]
-        if not 0.2 <= aspect <= 5:
-            raise forms.ValidationError("Width / height between 0.2 and 5 (16:9 is 1.7778).")
-        return aspect
+        widgets = {"background": forms.TextInput(attrs={"type": "color"})}
 
     def clean_background(self) -> str:
         background = self.cleaned_data["background"]
         if not COLOUR.match(background):
-            raise forms.ValidationError("A colour in #rrggbb form.")
-        return background
+            raise forms.ValidationError(
+                "The background is not a colour: pick one, or write it like #111111."
+            )
+        return background.lower()
 
     def clean(self) -> dict:
         data = super().clean()
-        for name in ("ink_rate", "ink_burst"):
+        for name, words in (("ink_rate", "Ink refill"), ("ink_burst", "Ink tank size")):
             if name in data and data[name] <= 0:
-                self.add_error(name, "Must be more than 0.")
+                self.add_error(name, f"{words} must be more than 0, or phones could never draw.")
         return data
 
 

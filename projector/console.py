@@ -4,6 +4,7 @@ strokes name their phone, so a click on a stroke finds who drew it (selectors)."
 
 from __future__ import annotations
 
+import logging
 from xml.sax.saxutils import quoteattr
 
 from django.db.models import Count, Q
@@ -13,22 +14,29 @@ from projector.export import StoredStroke, stroke_path
 from projector.models import Exhibit, Segment, Sheet
 from projector.sheets import sheet_canvas, sheet_current, sheet_strokes
 
+log = logging.getLogger(__name__)
+
 THUMB_WIDTH = 160
 PICTURE_WIDTH = 960
-WALL_PIXELS = 1920  # brush sizes are shown in pixels on a wall this wide
 
 
 def process_numbers() -> dict | None:
-    """This process's live numbers (the page adds every process's from presence)."""
+    """This process's live numbers, for the page's first paint (the page then adds up
+    every process's presence reports). None if this process has no runtime, or its
+    shape is not one this knows: the console must never fail for a number."""
     runtime = runtime_peek()
     if runtime is None:
         return None
-    return {
-        "origin": runtime.origin,
-        "connected": len(runtime.phones),
-        "drawing": runtime.admission.drawing_count(),
-        "points_out": runtime.mixer.points_out,
-    }
+    try:
+        line = getattr(runtime, "line", runtime)  # the admission moved into a Line
+        return {
+            "origin": runtime.origin,
+            "connected": sum(len(sessions) for sessions in list(runtime.phones.values())),
+            "drawing": line.admission.drawing_count(),
+        }
+    except Exception:
+        log.warning("this process's live numbers are not readable", exc_info=True)
+        return None
 
 
 def sheets_with_phones(queryset=None):

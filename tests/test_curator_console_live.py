@@ -109,3 +109,46 @@ def test_console_shows_a_stroke_and_blocks_its_phone(start_server, browser):
         page.close()
     finally:
         phones.close()
+
+
+@pytest.mark.timeout(120)
+def test_colour_picker_changes_the_palette_on_a_connected_phone(start_server, browser):
+    server = start_server(workers=1)
+    Curator(server)
+    phones = PhoneLoop()
+    try:
+        phone = PhoneClient(server.ws, server.origin, cookie=phone_cookie(server))
+        phones.run(phone.connect())
+        before = phone.welcome["exhibit"]["palette"]
+        page = curator_page(browser, server, "/admin/projector/exhibit/1/change/")
+        colours = page.locator(".palette-colour input[type=color]")
+        assert colours.count() == len(before)
+        # Remove all but the first two, move the second to the front, add a new one.
+        for _ in range(len(before) - 2):
+            page.locator(".palette-colours .palette-remove").last.click()
+        page.locator(".palette-colours .palette-up").nth(1).click()
+        page.click(".palette-add")
+        page.locator(".palette-colours input[type=color]").last.fill("#12ab34")
+        assert page.locator(".palette-colours .palette-hex").last.text_content() == "#12ab34"
+        page.click("input[name=_save]")
+        page.wait_for_selector(".messagelist")
+
+        expected = [before[1], before[0], "#12ab34"]
+
+        async def told() -> dict:
+            async with asyncio.timeout(10):
+                while True:
+                    for message in phone.other:
+                        if message.get("type") == "exhibit":
+                            return message
+                    await asyncio.sleep(0.05)
+
+        message = phones.run(told())
+        assert message["exhibit"]["palette"] == expected
+        # The new colour is accepted from the phone at once.
+        ack = phones.run(phone.wait_acked(phones.run(phone.start([[0.5, 0.5]], color="#12ab34"))))
+        assert "dropped" not in ack and not phone.errors
+        phones.run(phone.close())
+        page.close()
+    finally:
+        phones.close()
