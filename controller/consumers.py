@@ -2,13 +2,13 @@
 
 It stays off the channel layer (SocketOnlyConsumer), so a Redis hiccup cannot close
 a phone, and it skips Channels' per-message database clean-up, a thread hop the hot
-path never needs (it touches no ORM).
+path never needs (it touches no ORM). Everything it sends goes through its outlet, so
+nothing of the process ever waits on this phone's socket.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from channels.exceptions import StopConsumer
@@ -16,106 +16,149 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from controller import close_codes
 from controller.devices import device_fallback, device_from_scope
+from controller.messages import Hello
 from controller.session import CloseConnection, DrawingSession
+from installation.outlet import Outlet, transport_abort
 from installation.runtime import runtime_get
-from installation.websocket import SocketOnlyConsumer
+from installation.websocket import Released, SocketOnlyConsumer
 from projector.frames import encode
 
 log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT = 10.0
 IDLE_TIMEOUT = 15 * 60.0
+QUEUE_BYTES = 256 * 1024  # a phone's replies are small: this is many seconds of them
 
 
-class ControllerConsumer(SocketOnlyConsumer, AsyncWebsocketConsumer):
+class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
     """One phone's connection at /ws/draw/."""
 
+    outlet: Outlet | None = None
+    watchdog: asyncio.Task | None = None
+    registered = False
+    in_line = False
+
     async def websocket_disconnect(self, message: dict) -> None:
-        await self.disconnect(message.get("code", 1006))
-        raise StopConsumer()
+        raise StopConsumer()  # Released runs `release`
 
     async def connect(self) -> None:
         """Runs at the handshake: identify the phone, apply blocks and caps."""
         self.runtime = await runtime_get()
         self.device = device_from_scope(self.scope) or device_fallback(self.scope)
         self.session = DrawingSession(self.runtime, self.device, phone=self)
-        self.watchdog: asyncio.Task | None = None
-        self.registered = False
         await self.accept()
+        self.outlet = Outlet(
+            send=self._send_text,
+            close=self.close,
+            abort=transport_abort(self.base_send),
+            limit_bytes=QUEUE_BYTES,
+            on_slow=self.runtime.slow_client_closed,
+        )
         exhibit = self.runtime.exhibit
         if self.device in exhibit.blocked:
-            await self.kick(close_codes.BLOCKED, "blocked")
+            self.kick(close_codes.BLOCKED, "blocked")
             return
-        if self.runtime.connections(self.device) >= exhibit.max_connections_per_device:
-            await self.notify({"type": "error", "code": "too_many_connections", "detail": ""})
-            await self.close(close_codes.TOO_MANY_CONNECTIONS)
+        open_now = self.runtime.connections(self.device)
+        if open_now >= exhibit.max_connections_per_device:
+            self.notify(
+                {
+                    "type": "error",
+                    "code": "too_many_connections",
+                    "detail": f"this device already has {open_now} open connections",
+                }
+            )
+            self.outlet.close(close_codes.TOO_MANY_CONNECTIONS)
             return
         await self.runtime.ink_store.load(self.runtime.ink, self.device)
         self.runtime.register(self)
         self.registered = True
-        place = self.runtime.admission.join(self, self.device)
-        if place:
-            await self.notify({"type": "state", "state": "full", "position": place})
         self.last_seen = asyncio.get_running_loop().time()
         self.watchdog = asyncio.create_task(self._watch())
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Runs for every frame the phone sends."""
+        if not self.registered:
+            return  # refused at the handshake; its close is on its way
         self.last_seen = asyncio.get_running_loop().time()
+        runtime = self.runtime
         try:
-            replies = self.session.receive(text_data, bytes_data)
+            result = self.session.receive(text_data, bytes_data)
         except CloseConnection as close:
             for reply in close.replies:
-                await self.notify(reply)
+                self.notify(reply)
             # Save ink before closing: the phone may reconnect to another process at once.
-            await self.runtime.ink_store.save(self.runtime.ink, self.device)
-            await self.close(close.code)
+            await runtime.ink_store.save(runtime.ink, self.device)
+            self.outlet.close(close.code)
             return
-        for reply in replies:
-            await self.send(text_data=encode(reply))
-        if self.session.ack_due:
-            self.runtime.acks_due.add(self)
-        self.runtime.ink_store.save_soon(self.runtime.ink, self.device)
+        if isinstance(result, Hello):
+            await self._hello(result)
+            return
+        for reply in result:
+            self.notify(reply)
+        runtime.ack_pacer.mark(self)
+        runtime.ink_store.save_soon(runtime.ink, self.device)
 
-    async def send_ack(self) -> None:
-        """Runs every ACK_SECONDS for phones owed an ack (from the runtime)."""
-        reply = self.session.take_ack()
-        if reply is not None:
-            await self.notify(reply)
+    async def _hello(self, hello: Hello) -> None:
+        runtime = self.runtime
+        claim = await runtime.claims.claim(hello.client, self.device)
+        if not claim.granted:
+            self.notify(self.session.refused_hello())
+            return
+        runtime.ack_pacer.unbind(self.session.client, self)
+        if self.in_line:
+            place = runtime.line.admission.position(self)
+        else:
+            place, self.in_line = runtime.line.join(self, self.device), True
+        color = self.session.color or runtime.color_for(self.device, excluding=self)
+        self.notify(self.session.welcome(hello, claim, color, place))
+        runtime.ack_pacer.bind(hello.client, self)
 
-    async def disconnect(self, code: int) -> None:
-        """Runs when the socket closes, whoever closed it."""
+    @property
+    def color(self) -> str | None:
+        """The colour this phone draws in now (the runtime's colour choice reads it)."""
+        return self.session.color
+
+    def send_acks(self, now: float, keepalive: float) -> None:
+        """Runs every ACK_SECONDS while this phone is owed an ack (from the pacer)."""
+        for reply in self.session.take_acks(now, keepalive):
+            self.notify(reply)
+
+    def waiting(self) -> bool:
+        return self.session.waiting()
+
+    async def release(self) -> None:
+        """Runs once when the connection ends, whoever closed it and why."""
         if self.watchdog is not None:
             self.watchdog.cancel()
-        if getattr(self, "registered", False):
-            self.runtime.acks_due.discard(self)
-            self.runtime.unregister(self)
+        if self.outlet is not None:
+            self.outlet.stop()
+        if self.registered:
+            self.registered = False
+            self.runtime.release(self, self.session.client)
             await self.runtime.ink_store.save(self.runtime.ink, self.device)
-            self.runtime.admission.leave(self, self.device)
-            for phone in self.runtime.admission.promote():
-                await phone.notify({"type": "state", "state": "live"})
-            for phone, place in self.runtime.admission.waiting():
-                await phone.notify({"type": "state", "state": "full", "position": place})
 
-    async def notify(self, message: dict) -> None:
-        # The socket may be going away; its disconnect cleans up.
-        with contextlib.suppress(Exception):
-            await self.send(text_data=encode(message))
+    def notify(self, message: dict) -> None:
+        if self.outlet is not None:
+            self.outlet.put(encode(message))
 
-    async def kick(self, code: int, state: str) -> None:
-        await self.notify({"type": "state", "state": state})
-        await self.close(code)
+    def kick(self, code: int, state: str) -> None:
+        self.notify({"type": "state", "state": state})
+        if self.outlet is not None:
+            self.outlet.close(code)
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
 
     async def _watch(self) -> None:
         """Close a connection that never says hello, or goes silent for too long."""
         loop = asyncio.get_running_loop()
         await asyncio.sleep(HELLO_TIMEOUT)
         if self.session.client is None:
-            await self.close(close_codes.NO_HELLO)
+            self.outlet.close(close_codes.NO_HELLO)
             return
         while True:
             remaining = self.last_seen + IDLE_TIMEOUT - loop.time()
             if remaining <= 0:
-                await self.close(close_codes.IDLE)
+                self.outlet.close(close_codes.IDLE)
                 return
             await asyncio.sleep(remaining)

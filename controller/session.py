@@ -1,13 +1,17 @@
 """One phone connection's rules, as plain code: what each message does and what the
-phone is told back. The consumer only moves frames between this and the socket."""
+phone is told back. The consumer only moves frames between this and the socket; the
+process's shared state comes through a `SessionHost`."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from controller import close_codes
-from controller.colors import color_pick, colors_in_use
+from controller.ack_ledger import AckLedger, ClientSeqs
+from controller.claims import Claim
+from controller.ink import InkLedger, MessageRate
 from controller.messages import (
     Hello,
     Ping,
@@ -18,12 +22,36 @@ from controller.messages import (
     StrokeStart,
     parse_message,
 )
+from projector.exhibit import ExhibitSnapshot
 from projector.frames import AcceptedSegment
 
 # More bad messages than this within the window closes the connection (1008).
 VIOLATION_LIMIT = 20
 VIOLATION_WINDOW = 10.0
 BINARY_LIMIT = 3
+OPEN_STROKES = 8  # only a client's last few strokes can still receive points
+
+Style = tuple[str, float]  # a stroke's colour and width
+
+
+class SessionHost(Protocol):
+    """What a session needs of its process (installation.runtime.Runtime)."""
+
+    exhibit: ExhibitSnapshot
+    ink: InkLedger
+    acks: AckLedger
+
+    def message_rate(self, device: str) -> MessageRate: ...
+
+    def violation(self, code: str, device: str) -> None: ...
+
+    def open_strokes(self, client: str) -> dict[int, Style]: ...
+
+    def admitted(self, phone: object, device: str) -> bool: ...
+
+    def storage_full(self) -> bool: ...
+
+    def draw(self, segment: AcceptedSegment) -> None: ...
 
 
 class CloseConnection(Exception):  # noqa: N818 - it is an instruction, not a failure
@@ -37,94 +65,141 @@ class CloseConnection(Exception):  # noqa: N818 - it is an instruction, not a fa
 
 @dataclass
 class DrawingSession:
-    runtime: object  # installation.runtime.Runtime; untyped to keep this module import-light
+    host: SessionHost
     device: str
     phone: object = None  # the consumer: its place in the admission line
     client: str | None = None
+    seqs: ClientSeqs | None = None
+    color: str | None = None
     binary_frames: int = 0
     violations: list[float] = field(default_factory=list)
-    ack_due: int = 0  # highest seq handled cleanly whose ack has not gone out yet
+    held: list[dict] = field(default_factory=list)  # drops and errors, until durable
+    acked_sent: int = 0  # the highest seq acknowledged to the phone
+    ack_sent_at: float = 0.0  # time.monotonic()
+    resent: int = 0  # the highest duplicate seq received, owed an ack again
 
-    def receive(self, text: str | None, data: bytes | None) -> list[dict]:
-        """Handle one frame; returns the replies to send now (or raises CloseConnection).
+    def receive(self, text: str | None, data: bytes | None) -> list[dict] | Hello:
+        """Handle one frame: the replies to send now, or the Hello for the consumer to
+        check (it needs the network), or raises CloseConnection.
 
-        Clean acks are not among them: they are cumulative, so the runtime sends one
-        per phone every ACK_SECONDS (`take_ack`) instead of one a message, which was
-        the largest cost left on the hot path. Drops and errors go out at once.
+        Acks are not among the replies: they are cumulative and wait for storage, so
+        the process sends what `take_acks` allows every ACK_SECONDS.
         """
-        runtime = self.runtime
-        over_rate = not runtime.message_rate(self.device).allow(time.monotonic())
+        host = self.host
+        over_rate = not host.message_rate(self.device).allow(time.monotonic())
         try:
-            message = parse_message(text, data, runtime.exhibit.limits)
+            message = parse_message(text, data, host.exhibit.limits)
         except ProtocolError as error:
             if error.code == "binary_frame":
                 self.binary_frames += 1
                 if self.binary_frames >= BINARY_LIMIT:
-                    runtime.violation(error.code, self.device)
+                    host.violation(error.code, self.device)
                     raise CloseConnection(close_codes.UNSUPPORTED_DATA) from None
-            return self._violation(error)
+            if self.seqs is None or error.seq is None:
+                error.seq = None  # nothing is consumed before hello
+                return self._violation(error)
+            checked = self._checked_seq(error.seq)
+            return checked if checked is not None else self._violation(error)
         if isinstance(message, Hello):
-            return [self._hello(message)]
-        if self.client is None:
-            return self._violation(ProtocolError("no_hello", "send hello first", message.seq))
-        acked = runtime.acked.get(self.client, 0)
-        if message.seq <= acked:
-            return self._ack(acked)  # a resend after reconnecting: already handled
+            return message
+        if self.seqs is None:
+            return self._violation(ProtocolError("no_hello", "send hello first"))
+        out_of_order = self._checked_seq(message.seq)
+        if out_of_order is not None:
+            return out_of_order
         if over_rate:
             return self._violation(
                 ProtocolError("rate_limited", "too many messages a second", message.seq)
             )
         if isinstance(message, Ping):
-            runtime.acked[self.client] = message.seq
-            return self._ack(message.seq)
+            host.acks.handled(self.seqs, message.seq, stored=False)
+            return []
         try:
             return self._stroke(message)
         except ProtocolError as error:
             return self._violation(error)
 
-    def _hello(self, hello: Hello) -> dict:
-        runtime = self.runtime
+    def welcome(self, hello: Hello, claim: Claim, color: str | None, place: int) -> dict:
+        """The answer to a granted hello; `place` is the phone's place in line (0: in)."""
+        host = self.host
         self.client = hello.client
-        acked = runtime.acked.get(hello.client, 0)
-        exhibit = runtime.exhibit
-        taken = colors_in_use(runtime, excluding=self)
-        self.color = color_pick(exhibit.palette, taken, self.device)
+        self.seqs = host.acks.open(hello.client, max(hello.last_seq, claim.stored_seq))
+        self.acked_sent = self.seqs.durable
+        self.ack_sent_at = time.monotonic()
+        self.held = []
+        self.color = self.color or color
+        exhibit = host.exhibit
         welcome = {
             "type": "welcome",
             "device": self.device,
             "client": hello.client,
-            "acked": acked,
+            "acked": self.seqs.durable,
             "state": "paused" if exhibit.paused else "live",
             "sheet": exhibit.sheet,
-            "color": self.color,
+            "color": color,
             "exhibit": exhibit.for_phone(),
             "limits": exhibit.limits_for_phone(),
-            "ink": runtime.ink.level(self.device),
+            "ink": host.ink.level(self.device),
         }
-        place = runtime.admission.position(self.phone) if self.phone is not None else 0
         if place and not exhibit.paused:
             welcome.update(state="full", position=place)
         return welcome
 
+    def refused_hello(self) -> dict:
+        self.host.violation("client_taken", self.device)
+        return {
+            "type": "error",
+            "code": "client_taken",
+            "detail": "this client id belongs to another device: choose a new one",
+        }
+
+    def _checked_seq(self, seq: int) -> list[dict] | None:
+        """None if `seq` is the next one; else the answer to a resend or a gap."""
+        assert self.seqs is not None
+        expected = self.seqs.handled + 1
+        if seq == expected:
+            return None
+        if seq < expected:
+            # A resend after reconnecting: not handled again, acknowledged once stored.
+            self.resent = max(self.resent, seq)
+            return []
+        self.host.violation("seq_gap", self.device)
+        reply = {
+            "type": "error",
+            "code": "seq_gap",
+            "expected": expected,
+            "detail": f"expected seq {expected}: resend from there",
+        }
+        if self._count_violation():
+            raise CloseConnection(close_codes.POLICY_VIOLATION, [reply])
+        return [reply]
+
     def _stroke(self, message: StrokeMessage) -> list[dict]:
-        runtime = self.runtime
-        strokes = runtime.strokes.get(self.client)
-        if strokes is None:
-            strokes = runtime.strokes[self.client] = {}
+        host = self.host
+        assert self.client is not None and self.seqs is not None
+        strokes = host.open_strokes(self.client)
         if isinstance(message, StrokeStart):
             strokes[message.stroke] = (message.color, message.width)
-            if len(strokes) > 8:  # only the last few strokes can still receive points
+            self.color = message.color  # the visitor's colour now, whoever suggested it
+            if len(strokes) > OPEN_STROKES:
                 del strokes[next(iter(strokes))]
+        elif message.stroke not in strokes and message.color is not None:
+            # The stroke began on another process, or before a restart: its header
+            # came again with this message (docs/protocol.md, "Strokes").
+            assert message.width is not None
+            strokes[message.stroke] = (message.color, message.width)
         style = strokes.get(message.stroke)
         if style is None:
             raise ProtocolError("unknown_stroke", "start the stroke first", message.seq)
-        runtime.acked[self.client] = message.seq
         dropped = self._refusal(message)
         if dropped:
-            return self._ack(message.seq, dropped)
+            host.acks.handled(self.seqs, message.seq, stored=False)
+            self.held.append({**self._ink_ack(message.seq), "dropped": dropped})
+            return []
         if isinstance(message, StrokeEnd):
             strokes.pop(message.stroke, None)
-        runtime.mixer.add(
+        host.acks.handled(self.seqs, message.seq, stored=True)
+        host.draw(
             AcceptedSegment(
                 device=self.device,
                 client=self.client,
@@ -138,51 +213,74 @@ class DrawingSession:
                 accepted_at=time.time(),
             )
         )
-        runtime.admission.touch(self.device)
-        return self._ack(message.seq)
+        return []
 
     def _refusal(self, message: StrokeStart | StrokePoints | StrokeEnd) -> str | None:
         """Why an otherwise valid stroke message is not drawn, if it is not."""
-        runtime = self.runtime
-        if runtime.exhibit.paused:
+        host = self.host
+        if host.exhibit.paused:
             return "paused"
-        if not runtime.admission.admitted(self.phone, self.device):
+        if not host.admitted(self.phone, self.device):
             return "full"
-        accepted, _ = runtime.ink.spend(self.device, len(message.points))
+        if host.storage_full():
+            return "storage_full"
+        accepted, _ = host.ink.spend(self.device, len(message.points))
         return None if accepted else "out_of_ink"
 
-    def _ack(self, seq: int, dropped: str | None = None) -> list[dict]:
-        if not dropped:
-            self.ack_due = max(self.ack_due, seq)
+    def take_acks(self, now: float, keepalive: float) -> list[dict]:
+        """What the phone may be told now: held drops and errors whose earlier messages
+        are all stored, then one cumulative ack; or, while messages wait on storage and
+        nothing was said for `keepalive` seconds, the last ack again."""
+        if self.seqs is None:
             return []
-        if self.ack_due <= seq:
-            self.ack_due = 0  # this ack is cumulative: it covers the clean ones too
-        return [{**self._ink_ack(seq), "dropped": dropped}]
+        durable = self.seqs.durable
+        replies = self._held_due()
+        if durable > self.acked_sent or (self.resent and durable >= self.resent and not replies):
+            replies.append(self._ink_ack(durable))
+            self.acked_sent = durable
+            self.resent = 0
+        elif not replies and self.waiting() and now - self.ack_sent_at >= keepalive:
+            replies.append(self._ink_ack(self.acked_sent))  # "still here, still storing"
+        if replies:
+            self.ack_sent_at = now
+        return replies
 
-    def take_ack(self) -> dict | None:
-        """The cumulative ack owed to the phone, if any (the runtime sends it)."""
-        if not self.ack_due:
-            return None
-        seq, self.ack_due = self.ack_due, 0
-        return self._ink_ack(seq)
+    def _held_due(self) -> list[dict]:
+        """Held drops and errors whose earlier messages are all stored now."""
+        assert self.seqs is not None
+        durable, due = self.seqs.durable, []
+        while self.held and self.held[0]["seq"] <= durable:
+            due.append(self.held.pop(0))
+            self.acked_sent = max(self.acked_sent, due[-1]["seq"])
+        return due
+
+    def waiting(self) -> bool:
+        """Whether the phone waits for an ack this process owes it."""
+        return self.seqs is not None and self.seqs.handled > self.acked_sent
 
     def _ink_ack(self, seq: int) -> dict:
-        return {"type": "ack", "seq": seq, "ink": round(self.runtime.ink.level(self.device), 1)}
+        return {"type": "ack", "seq": seq, "ink": round(self.host.ink.level(self.device), 1)}
 
     def _violation(self, error: ProtocolError) -> list[dict]:
-        """Count a bad message and answer it; one with a seq is consumed (never resent)."""
-        self.runtime.violation(error.code, self.device)
-        if error.seq is not None and self.client is not None:
-            acked = self.runtime.acked.get(self.client, 0)
-            self.runtime.acked[self.client] = max(acked, error.seq)
+        """Count a bad message and answer it; one with a seq is consumed (never resent),
+        and its answer waits, like an ack, until every earlier message is stored."""
+        self.host.violation(error.code, self.device)
+        reply = {"type": "error", "code": error.code, "detail": error.detail}
+        replies = [reply]
+        if error.seq is not None and self.seqs is not None:
+            reply["seq"] = error.seq
+            self.host.acks.handled(self.seqs, error.seq, stored=False)
+            self.held.append(reply)
+            replies = []
+        if self._count_violation():
+            # What may be said now, then the code: an answer carrying a seq must not
+            # overtake earlier messages that are not stored yet.
+            last = {k: v for k, v in reply.items() if k != "seq"}
+            raise CloseConnection(close_codes.POLICY_VIOLATION, [*self._held_due(), last])
+        return replies
+
+    def _count_violation(self) -> bool:
         now = time.monotonic()
         self.violations = [t for t in self.violations if now - t < VIOLATION_WINDOW]
         self.violations.append(now)
-        reply = {"type": "error", "code": error.code, "detail": error.detail}
-        if error.seq is not None:
-            reply["seq"] = error.seq
-            if self.ack_due <= error.seq:
-                self.ack_due = 0  # consumed, and cumulative like an ack
-        if len(self.violations) > VIOLATION_LIMIT:
-            raise CloseConnection(close_codes.POLICY_VIOLATION, [reply])
-        return [reply]
+        return len(self.violations) > VIOLATION_LIMIT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -44,19 +45,18 @@ async def healthz(request):
         _check(sync_to_async(_database_answers, thread_sensitive=False)),
         _check(_channel_layer_answers),
     )
-    body = {"status": "ok", "database": database, "channel_layer": layer}
+    body: dict = {"status": "ok", "database": database, "channel_layer": layer}
+    problems = [f"{name}: {state}" for name, state in
+                (("database", database), ("channel layer", layer)) if state != "ok"]  # fmt: skip
     runtime = runtime_peek()
     if runtime is not None:
-        body["process"] = {
-            "origin": runtime.origin,
-            "phones": len(runtime.phones),
-            "frames_sent": runtime.mixer.frames_sent,
-            "frames_dropped": runtime.mixer.frames_dropped,
-            "storage": runtime.writer.status(),
-        }
-    healthy = database == "ok" and layer == "ok"
-    if not healthy:
-        body["status"] = "unavailable"
-    response = JsonResponse(body, status=200 if healthy else 503)
+        stats = runtime.stats()
+        body["process"] = asdict(stats)
+        problems += stats.degraded
+    if problems:
+        # A PaaS check acts on the status code; the body says what is wrong.
+        body["status"] = "unavailable" if database != "ok" or layer != "ok" else "degraded"
+        body["problems"] = problems
+    response = JsonResponse(body, status=503 if problems else 200)
     response["Cache-Control"] = "no-store"
     return response

@@ -9,11 +9,13 @@ them off): the process listens once, on the "control" group, and fans out locall
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
+import time
 from collections import Counter, OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from asgiref.sync import sync_to_async
@@ -21,14 +23,21 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import connection
 
+from controller import close_codes
+from controller.ack_ledger import AckLedger
 from controller.admission import Admission
+from controller.claims import ClientClaims
+from controller.colors import color_pick
 from controller.ink import InkLedger, MessageRate
 from controller.ink_store import ink_store_for
+from installation.acks import AckPacer
+from installation.fanout import WallFanout
+from installation.line import Line
 from projector.archiver import Archiver
 from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
-from projector.frames import PROJECTOR_GROUP, encode
+from projector.frames import PROJECTOR_GROUP, AcceptedSegment, encode
 from projector.mixer import Mixer
-from projector.storage import SegmentWriter
+from projector.storage import SegmentWriter, client_stored
 
 log = logging.getLogger(__name__)
 
@@ -36,25 +45,22 @@ CONTROL_GROUP = "control"
 REFRESH_SECONDS = 15.0  # safety net if a control message is lost
 GROUP_REJOIN_SECONDS = 3600.0  # well inside channels-redis's 24 h group expiry
 PRESENCE_SECONDS = 2.0
-ACK_SECONDS = 0.1  # phones get one cumulative ack per this interval, not one a message
+STORAGE_BEHIND_SECONDS = 5.0  # /healthz is degraded when storage is further behind
+LOSS_MEMORY_SECONDS = 300.0  # and for this long after points were refused
 
 
-class PhoneSession(Protocol):
+class PhoneConnection(Protocol):
     """What the runtime needs of a connected phone (the consumer implements it)."""
 
     device: str
 
-    async def notify(self, message: dict) -> None: ...
+    def notify(self, message: dict) -> None: ...
 
-    async def kick(self, code: int, state: str) -> None: ...
+    def kick(self, code: int, state: str) -> None: ...
 
-    async def send_ack(self) -> None: ...
+    def send_acks(self, now: float, keepalive: float) -> None: ...
 
-
-class WallSession(Protocol):
-    """What the runtime needs of a connected wall."""
-
-    async def forward(self, text: str) -> None: ...
+    def waiting(self) -> bool: ...
 
 
 class LRU(OrderedDict):
@@ -71,33 +77,58 @@ class LRU(OrderedDict):
             self.popitem(last=False)
 
 
+@dataclass
+class RuntimeStats:
+    """What /healthz and the curator's console read of this process."""
+
+    origin: str
+    phones: int
+    drawing: int
+    walls: int
+    frames_sent: int
+    frames_dropped: int
+    slow_closed: int
+    storage: dict
+    storage_full_drops: int
+    storage_behind_seconds: float
+    degraded: list[str] = field(default_factory=list)
+
+
 class Runtime:
+    """One per server process; consumers call its methods (it is their SessionHost)."""
+
     def __init__(self) -> None:
         self.origin = f"{os.getpid():x}{secrets.token_hex(2)}"
         self.exhibit = ExhibitSnapshot(sheet=0)
         self.ink = InkLedger(rate=self.exhibit.ink_rate, burst=self.exhibit.ink_burst)
         self.ink_store = ink_store_for(settings.REDIS_URL)
         self.rates: LRU = LRU(100_000)  # device -> MessageRate
-        self.acked: LRU = LRU(100_000)  # client -> highest seq handled
         self.strokes: LRU = LRU(100_000)  # client -> {stroke: (color, width)}
-        self.phones: dict[str, set[PhoneSession]] = {}
-        self.acks_due: set[PhoneSession] = set()
-        self.walls: set[WallSession] = set()  # connected here: frames reach them directly
-        self.admission = Admission(capacity=self.exhibit.max_drawing)
+        self.acks = AckLedger()
+        self.ack_pacer = AckPacer(self.acks)
+        self.claims = ClientClaims(stored=_client_stored, redis_url=settings.REDIS_URL)
+        self.phones: dict[str, set[PhoneConnection]] = {}
+        self.walls = WallFanout()
+        self.line = Line(Admission(capacity=self.exhibit.max_drawing))
         self.violations: Counter[str] = Counter()
+        self.slow_closed = 0
+        self.unstored = 0  # segments handed to storage and not yet committed
+        self.storage_full_drops = 0
+        self._last_loss = 0.0  # monotonic time of the last storage_full drop
         self.layer = get_channel_layer()
+        self._loop: asyncio.AbstractEventLoop | None = None
         flush = settings.STORE_FLUSH_MS / 1000
         self.writer: Archiver | SegmentWriter = (
-            Archiver(flush_interval=flush)
+            Archiver(flush_interval=flush, on_committed=self._committed_from_thread)
             if settings.STORE_PROCESS
-            else SegmentWriter(flush_interval=flush)
+            else SegmentWriter(flush_interval=flush, on_committed=self._committed_from_thread)
         )
         self.mixer = Mixer(
             origin=self.origin,
             # On the in-memory layer every wall is on this process and gets frames
             # from `deliver`; publishing them as well would only be thrown away.
             publish=None if isinstance(self.layer, InMemoryChannelLayer) else self._publish_frames,
-            deliver=self._deliver_frame,
+            deliver=self.walls.deliver,
             writer=self.writer,
             tick=settings.TICK_MS / 1000,
         )
@@ -110,6 +141,7 @@ class Runtime:
 
     async def start(self) -> None:
         """Runs once per process, on the first connection or at lifespan startup."""
+        self._loop = asyncio.get_running_loop()
         try:
             await self.reload()
         except Exception:
@@ -122,7 +154,7 @@ class Runtime:
             asyncio.create_task(self._control_loop(), name="runtime-control"),
             asyncio.create_task(self._refresh_loop(), name="runtime-refresh"),
             asyncio.create_task(self._presence_loop(), name="runtime-presence"),
-            asyncio.create_task(self._ack_loop(), name="runtime-acks"),
+            asyncio.create_task(self.ack_pacer.run(), name="runtime-acks"),
         ]
 
     async def ready(self) -> None:
@@ -145,12 +177,12 @@ class Runtime:
         self.mixer.budget = after.wall_budget
         if (before.ink_rate, before.ink_burst) != (after.ink_rate, after.ink_burst):
             self.ink.retune(after.ink_rate, after.ink_burst)
-        self.admission.capacity = after.max_drawing
+        self.line.admission.capacity = after.max_drawing
         if before.sheet == 0:
             return  # first load: nobody to tell
-        await self._tell_phones(before, after)
+        self._tell_phones(before, after)
 
-    async def _tell_phones(self, before: ExhibitSnapshot, after: ExhibitSnapshot) -> None:
+    def _tell_phones(self, before: ExhibitSnapshot, after: ExhibitSnapshot) -> None:
         messages: list[dict] = []
         if after.sheet != before.sheet:
             messages.append({"type": "reset", "sheet": after.sheet})
@@ -165,28 +197,29 @@ class Runtime:
                     "limits": after.limits_for_phone(),
                 }
             )
-        newly_blocked = after.blocked - before.blocked
-        for device in newly_blocked:
+        for device in after.blocked - before.blocked:
             for phone in list(self.phones.get(device, ())):
-                await phone.kick(4003, "blocked")
+                phone.kick(close_codes.BLOCKED, "blocked")
         for phones in list(self.phones.values()):
             for phone in list(phones):
                 for message in messages:
-                    await phone.notify(message)
-        for phone in self.admission.promote():
-            await phone.notify({"type": "state", "state": "live"})
+                    phone.notify(message)
+        self.line.let_in()
 
     # -- phones -----------------------------------------------------------------
 
-    def register(self, phone: PhoneSession) -> None:
+    def register(self, phone: PhoneConnection) -> None:
         self.phones.setdefault(phone.device, set()).add(phone)
 
-    def unregister(self, phone: PhoneSession) -> None:
+    def release(self, phone: PhoneConnection, client: str | None) -> None:
+        """Everything a phone's connection held, given back (however it closed)."""
         sessions = self.phones.get(phone.device)
         if sessions is not None:
             sessions.discard(phone)
             if not sessions:
                 del self.phones[phone.device]
+        self.ack_pacer.unbind(client, phone)
+        self.line.leave(phone, phone.device)
 
     def connections(self, device: str) -> int:
         return len(self.phones.get(device, ()))
@@ -205,11 +238,81 @@ class Runtime:
         if count <= 10 or count % 1000 == 0:
             log.info("phone violation code=%s device=%s total=%d", code, device[:12], count)
 
-    # -- channel layer ----------------------------------------------------------
+    def open_strokes(self, client: str) -> dict[int, tuple[str, float]]:
+        strokes = self.strokes.get(client)
+        if strokes is None:
+            strokes = self.strokes[client] = {}
+        return strokes
 
-    async def _deliver_frame(self, text: str) -> None:
-        for wall in list(self.walls):
-            await wall.forward(text)
+    def admitted(self, phone: object, device: str) -> bool:
+        return self.line.admission.admitted(phone, device)
+
+    def storage_full(self) -> bool:
+        """Whether what waits on the database has reached its bound (STORE_BACKLOG_MAX):
+        past it, points are refused (and the phone told) rather than held."""
+        if self.unstored < settings.STORE_BACKLOG_MAX:
+            return False
+        self.storage_full_drops += 1
+        self._last_loss = time.monotonic()
+        return True
+
+    def draw(self, segment: AcceptedSegment) -> None:
+        self.unstored += 1
+        self.mixer.add(segment)
+        self.line.admission.touch(segment.device)
+
+    def color_for(self, device: str, excluding: object = None) -> str | None:
+        """A palette colour nobody drawing on this process has now (where it can be)."""
+        taken: list[str] = []
+        for phones in list(self.phones.values()):
+            for phone in phones:
+                if phone is excluding:
+                    continue
+                color = getattr(phone, "color", None)
+                if color:
+                    taken.append(color)
+        return color_pick(self.exhibit.palette, taken, device)
+
+    def _committed_from_thread(self, batches: list) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed: shutting down
+            loop.call_soon_threadsafe(self._committed, batches)
+
+    def _committed(self, batches: list) -> None:
+        self.unstored -= sum(len(batch.segments) for batch in batches)
+        self.ack_pacer.committed(batches)
+
+    def slow_client_closed(self) -> None:
+        self.slow_closed += 1
+
+    def stats(self) -> RuntimeStats:
+        writer = self.writer
+        oldest = writer.oldest()
+        behind = max(0.0, time.time() - oldest) if oldest is not None else 0.0
+        storage = writer.status()
+        stats = RuntimeStats(
+            origin=self.origin,
+            phones=sum(len(p) for p in self.phones.values()),
+            drawing=self.line.admission.drawing_count(),
+            walls=len(self.walls),
+            frames_sent=self.mixer.frames_sent,
+            frames_dropped=self.mixer.frames_dropped,
+            slow_closed=self.slow_closed,
+            storage=storage,
+            storage_full_drops=self.storage_full_drops,
+            storage_behind_seconds=round(behind, 1),
+        )
+        if behind > STORAGE_BEHIND_SECONDS:
+            stats.degraded.append(f"storage is {behind:.0f} s behind")
+        if storage.get("failing"):
+            stats.degraded.append("the database refuses writes")
+        if self._last_loss and time.monotonic() - self._last_loss < LOSS_MEMORY_SECONDS:
+            stats.degraded.append("points were refused: the storage backlog is full")
+        return stats
+
+    # -- channel layer ----------------------------------------------------------
 
     async def _publish_frames(self, texts: list[str]) -> None:
         # The origin lets this process's walls skip what they already had from the Mixer.
@@ -263,34 +366,13 @@ class Runtime:
             except Exception:
                 log.exception("refreshing the exhibit failed")
 
-    async def _ack_loop(self) -> None:
-        while True:
-            await asyncio.sleep(ACK_SECONDS)
-            due, self.acks_due = self.acks_due, set()
-            for phone in due:
-                try:
-                    await phone.send_ack()
-                except Exception:  # one broken socket must not starve the others
-                    log.debug("sending an ack failed", exc_info=True)
-
-    async def rotate_line(self) -> None:
-        """Idle phones yield their place to waiting ones; everyone learns their state."""
-        moved = self.admission.yield_idle()
-        let_in = self.admission.promote()
-        if not (moved or let_in):
-            return
-        for phone in let_in:
-            await phone.notify({"type": "state", "state": "live"})
-        for phone, place in self.admission.waiting():
-            await phone.notify({"type": "state", "state": "full", "position": place})
-
     async def _presence_loop(self) -> None:
         last: tuple[int, int] | None = None
         quiet = 0
         while True:
             await asyncio.sleep(PRESENCE_SECONDS)
-            await self.rotate_line()
-            now = (len(self.phones), self.admission.drawing_count())
+            self.line.rotate()
+            now = (len(self.phones), self.line.admission.drawing_count())
             quiet += 1
             if now != last or quiet >= 5:
                 last, quiet = now, 0
@@ -302,6 +384,10 @@ class Runtime:
                         "drawing": now[1],
                     }
                 )
+
+
+async def _client_stored(client: str) -> list[tuple[str, int]]:
+    return await sync_to_async(client_stored, thread_sensitive=False)(client)
 
 
 def _load_and_close() -> ExhibitSnapshot:

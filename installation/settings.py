@@ -223,6 +223,10 @@ STORE_FLUSH_MS = int(os.environ.get("WALL_STORE_FLUSH_MS", "200"))
 # Strokes are written by a child process of each server process (projector/archiver.py);
 # 0 writes them from a thread of the server process instead.
 STORE_PROCESS = os.environ.get("WALL_STORE_PROCESS", "1") != "0"
+# Segments accepted and not yet committed, at most: while the database is away, the
+# server holds this many (about 1 KB each, twice: server and archiver) and refuses
+# points past it, telling the phone (docs/protocol.md, "storage_full").
+STORE_BACKLOG_MAX = int(os.environ.get("WALL_STORE_BACKLOG_MAX", "50000"))
 DEVICE_COOKIE = "wall_device"
 
 LOGGING = {

@@ -38,3 +38,29 @@ class SocketOnlyConsumer(NoDatabaseDispatch):
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
+
+
+class Released:
+    """Runs the consumer's `release` exactly once when the connection ends, however it
+    ends: the client closed, the server closed (any code), or the handler raised.
+
+    Channels calls `disconnect` only for a `websocket.disconnect` event it dispatches;
+    a close the server started, or an error, could skip it and leave the connection
+    counted, in the line, and holding its device's connection slot forever.
+    """
+
+    _released = False
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)  # type: ignore[misc]
+        finally:
+            await self.release_once()
+
+    async def release_once(self) -> None:
+        if not self._released:
+            self._released = True
+            await self.release()
+
+    async def release(self) -> None:
+        """Give back what the connection held (for subclasses)."""

@@ -1,36 +1,48 @@
 """The wall's WebSocket: joins the projector group and forwards frames as they come.
 
-Frames arrive already serialised by the Mixer; this consumer only passes text on.
+Frames arrive already serialised by the Mixer; this consumer only passes text on,
+through its outlet: a wall that stops reading fills its own queue, is skipped (it sees
+the seq gap and resyncs), and is closed after SLOW_SECONDS, never holding up the tick.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from installation.outlet import Outlet, transport_abort
 from installation.runtime import GROUP_REJOIN_SECONDS, runtime_get
-from installation.websocket import NoDatabaseDispatch
+from installation.websocket import NoDatabaseDispatch, Released
 from projector.frames import PROJECTOR_GROUP, encode
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
+QUEUE_BYTES = 4 * 1024 * 1024  # a second or more of the busiest frames
 
 
-class ProjectorConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
+class ProjectorConsumer(Released, NoDatabaseDispatch, AsyncWebsocketConsumer):
     groups = [PROJECTOR_GROUP]
+    outlet: Outlet | None = None
+    heartbeat: asyncio.Task | None = None
 
     async def connect(self) -> None:
         """Runs at the handshake, after the group is joined (so no frame is missed)."""
         self.runtime = await runtime_get()
         await self.accept()
+        self.outlet = Outlet(
+            send=self._send_text,
+            close=self.close,
+            abort=transport_abort(self.base_send),
+            limit_bytes=QUEUE_BYTES,
+            on_slow=self.runtime.slow_client_closed,
+        )
         exhibit = self.runtime.exhibit
-        await self.send(
-            text_data=encode(
+        self.outlet.put(
+            encode(
                 {
                     "type": "hello",
                     "sheet": exhibit.sheet,
@@ -43,22 +55,23 @@ class ProjectorConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
         self.heartbeat = asyncio.create_task(self._heartbeat())
         self.runtime.walls.add(self)
 
-    async def disconnect(self, code: int) -> None:
-        """Runs when the wall goes away."""
+    async def release(self) -> None:
+        """Runs once when the wall goes away, however it went."""
         runtime = getattr(self, "runtime", None)
         if runtime is not None:
             runtime.walls.discard(self)
-        task = getattr(self, "heartbeat", None)
-        if task is not None:
-            task.cancel()
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+        if self.outlet is not None:
+            self.outlet.stop()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Walls only listen; anything they send is ignored (and cannot act)."""
 
-    async def forward(self, text: str) -> None:
+    def forward(self, text: str) -> None:
         """This process's Mixer hands each frame here directly (see Runtime.walls)."""
-        with contextlib.suppress(Exception):  # closing: its disconnect cleans up
-            await self.send(text_data=text)
+        if self.outlet is not None:
+            self.outlet.put(text)
 
     async def wall_frame(self, event: dict) -> None:
         """Runs for the frames a Mixer published (one, or a backlog), unless they are
@@ -66,11 +79,14 @@ class ProjectorConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
         if event.get("origin") == self.runtime.origin:
             return
         for text in event["texts"]:
-            await self.send(text_data=text)
+            self.forward(text)
 
     async def wall_message(self, event: dict) -> None:
         """Runs for control events: reset, redraw, exhibit changes, presence."""
-        await self.send(text_data=event["text"])
+        self.forward(event["text"])
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
 
     async def _heartbeat(self) -> None:
         """Tell the wall we are alive, and re-join the group before Redis forgets it."""
@@ -78,10 +94,8 @@ class ProjectorConsumer(NoDatabaseDispatch, AsyncWebsocketConsumer):
         joined = loop.time()
         while True:
             await asyncio.sleep(HEARTBEAT_SECONDS)
+            self.forward(encode({"type": "heartbeat", "time": int(time.time() * 1000)}))
             try:
-                await self.send(
-                    text_data=encode({"type": "heartbeat", "time": int(time.time() * 1000)})
-                )
                 if loop.time() - joined > GROUP_REJOIN_SECONDS:
                     await self.channel_layer.group_add(PROJECTOR_GROUP, self.channel_name)
                     joined = loop.time()

@@ -16,7 +16,7 @@ from projector.frames import AcceptedSegment, BatchSink, StoredBatch, encode_fra
 log = logging.getLogger(__name__)
 
 Publish = Callable[[list[str]], Awaitable[None]]  # frames' texts, in seq order
-Deliver = Callable[[str], Awaitable[None]]  # one frame's text to this process's walls
+Deliver = Callable[[str], None]  # one frame's text to this process's walls; never waits
 
 
 class Mixer:
@@ -129,7 +129,7 @@ class Mixer:
         try:
             text = self.flush()
             if text is not None and self._deliver is not None:
-                await self._deliver(text)
+                self._deliver(text)
         except Exception:  # a bug here must not stop the wall
             log.exception("mixing a frame failed")
 

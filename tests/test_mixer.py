@@ -93,7 +93,7 @@ async def test_this_process_walls_get_every_frame_even_while_the_layer_hangs():
     async def publish(texts: list[str]) -> None:
         await asyncio.sleep(3600)  # Redis is gone
 
-    async def deliver(text: str) -> None:
+    def deliver(text: str) -> None:
         delivered.append(orjson.loads(text)["seq"])
 
     mixer = Mixer(origin="o1", publish=publish, writer=None, deliver=deliver, tick=0.005,
@@ -110,7 +110,7 @@ async def test_this_process_walls_get_every_frame_even_while_the_layer_hangs():
 async def test_without_a_layer_to_publish_to_frames_only_go_to_this_process_walls():
     delivered: list[int] = []
 
-    async def deliver(text: str) -> None:
+    def deliver(text: str) -> None:
         delivered.append(orjson.loads(text)["seq"])
 
     mixer = Mixer(origin="o1", publish=None, writer=None, deliver=deliver, tick=0.005)

@@ -1,0 +1,158 @@
+"""A client's outgoing queue and its writer: nothing on the tick waits on a socket.
+
+Every wall and every phone gets one. `put` never blocks: the text joins a queue
+bounded in bytes, and a task of the client's own awaits the socket. A client that
+does not take its data for SLOW_SECONDS (one send waits that long, or its queue stays
+full that long) is closed with 4010; if even the close frame cannot get through, the
+socket is dropped, because uvicorn's close waits behind the same full buffer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+SLOW_SECONDS = 5.0  # docs/protocol.md, "Slow clients"
+CLOSE_SECONDS = 1.0  # how long a close frame may wait before the socket is dropped
+TOO_SLOW = 4010
+
+Send = Callable[[str], Awaitable[None]]
+Close = Callable[[int], Awaitable[None]]
+
+
+class Outlet:
+    """One client's bounded queue and writer task.
+
+    `put` returns False when the queue is full and the text was skipped: a wall sees
+    the skipped frame as a seq gap and resyncs; a phone's acks are cumulative.
+    """
+
+    def __init__(
+        self,
+        *,
+        send: Send,
+        close: Close,
+        abort: Callable[[], None],
+        limit_bytes: int,
+        on_slow: Callable[[], None] | None = None,
+        slow_seconds: float = SLOW_SECONDS,
+    ) -> None:
+        self._send = send
+        self._close = close
+        self._abort = abort
+        self._on_slow = on_slow
+        self.limit_bytes = limit_bytes
+        self.slow_seconds = slow_seconds
+        self._queue: deque[str | int] = deque()  # texts, then maybe one close code
+        self._bytes = 0
+        self._wake = asyncio.Event()
+        self._full_since: float | None = None
+        self._closing = False
+        self.skipped = 0
+        self.slow = False
+        self._task = asyncio.create_task(self._write(), name="outlet")
+
+    @property
+    def queued_bytes(self) -> int:
+        return self._bytes
+
+    def put(self, text: str) -> bool:
+        """Queue a text for the client; never waits."""
+        if self._closing:
+            return False
+        if self._bytes + len(text) > self.limit_bytes and self._queue:
+            self.skipped += 1
+            now = asyncio.get_running_loop().time()
+            if self._full_since is None:
+                self._full_since = now
+            elif now - self._full_since > self.slow_seconds:
+                self._give_up()
+            return False
+        self._queue.append(text)
+        self._bytes += len(text)
+        self._wake.set()
+        return True
+
+    def close(self, code: int) -> None:
+        """Close after what is already queued (an error reply, then its close code)."""
+        if self._closing:
+            return
+        self._closing = True
+        self._queue.append(code)
+        self._wake.set()
+
+    def stop(self) -> None:
+        """The connection is gone: drop what is queued and end the writer."""
+        self._closing = True
+        self._queue.clear()
+        self._bytes = 0
+        self._task.cancel()
+
+    def _give_up(self) -> None:
+        if self.slow:
+            return
+        self.slow = True
+        log.warning("closing a client that has not read for %.0f s", self.slow_seconds)
+        if self._on_slow is not None:
+            self._on_slow()
+        self._queue.clear()
+        self._bytes = 0
+        self._closing = False
+        self.close(TOO_SLOW)
+        if self._task is not asyncio.current_task():
+            self._task.cancel()  # it may be stuck in a send: start again with the close
+        self._task = asyncio.create_task(self._write(), name="outlet-close")
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                while not self._queue:
+                    self._wake.clear()
+                    await self._wake.wait()
+                item = self._queue.popleft()
+                if isinstance(item, int):
+                    await self._close_socket(item)
+                    return
+                self._bytes -= len(item)
+                if self._bytes <= self.limit_bytes // 2:
+                    self._full_since = None
+                try:
+                    await asyncio.wait_for(self._send(item), self.slow_seconds)
+                except TimeoutError:
+                    self._give_up()
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket went away; the consumer's release cleans up
+            log.debug("writing to a client failed", exc_info=True)
+
+    async def _close_socket(self, code: int) -> None:
+        try:
+            await asyncio.wait_for(self._close(code), CLOSE_SECONDS)
+        except TimeoutError:
+            self._abort()
+        except Exception:
+            log.debug("closing a client failed", exc_info=True)
+            self._abort()
+
+
+def transport_abort(send: object) -> Callable[[], None]:
+    """A way to drop the socket behind an ASGI `send` at once.
+
+    ASGI has no abort, but uvicorn's `send` is a method of its protocol object, whose
+    transport can be aborted: the only way to free a client whose buffer is full.
+    """
+    protocol = getattr(send, "__self__", None)
+    transport = getattr(protocol, "transport", None)
+
+    def abort() -> None:
+        if transport is not None:
+            with contextlib.suppress(Exception):
+                transport.abort()
+
+    return abort
