@@ -88,6 +88,21 @@
     if (points.length) stroke.last = points[points.length - 1];
   };
 
+  /* Strokes in colour `from` whose start has not left yet change to `to` (drawn
+     before the first welcome said which colour is the visitor's); how many. */
+  Outbox.prototype.recolor = function (from, to) {
+    var n = 0;
+    for (var i = 0; i < this.queue.length; i++) {
+      var stroke = this.queue[i].stroke;
+      if (this.queue[i].kind === "start" && stroke.color === from) {
+        stroke.color = to;
+        if (stroke.local) stroke.local.color = to;
+        n++;
+      }
+    }
+    return n;
+  };
+
   Outbox.prototype._push = function (item) {
     item.order = ++this.order;
     this.queue.push(item);

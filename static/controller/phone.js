@@ -8,6 +8,7 @@
   var Rate = window.PhoneInk.Rate;
   var Outbox = window.PhoneOutbox.Outbox;
   var Reconnect = window.Reconnect;
+  var ColorNames = window.ColorNames;
 
   var TICK_MS = 33; // about 30 messages a second while drawing
   var MIN_STEP_PX = 1.5; // closer points add nothing visible and cost ink
@@ -22,7 +23,10 @@
   var boot = JSON.parse(document.getElementById("boot").textContent);
   var exhibit = boot.exhibit;
   var limits = boot.limits;
-  var store = safeStorage();
+  var store = safeStorage("localStorage");
+  // This visit (this tab, reloads included): the colour the server gave us and the
+  // one the visitor picked, if they did.
+  var visit = safeStorage("sessionStorage");
 
   var el = {
     status: document.getElementById("status"),
@@ -35,6 +39,7 @@
     palette: document.getElementById("palette"),
     brushes: document.getElementById("brushes"),
     dot: document.getElementById("preview-dot"),
+    you: document.getElementById("you"),
   };
   var ctx = el.pad.getContext("2d");
 
@@ -78,10 +83,11 @@
     return id;
   }
 
-  function safeStorage() {
+  function safeStorage(name) {
     try {
-      localStorage.setItem("wall.probe", "1");
-      return localStorage;
+      var storage = window[name];
+      storage.setItem("wall.probe", "1");
+      return storage;
     } catch (e) {
       return { getItem: function () { return null; }, setItem: function () {} };
     }
@@ -93,15 +99,23 @@
 
   // -- tools: colour and brush --------------------------------------------------
 
+  /* The visitor's colour: the one they picked this visit, else the one the server
+     gave them this visit (a colour nobody drawing now has), else the welcome's.
+     Before the first welcome the pad draws in a stand-in colour that is not kept. */
   function pickTools(welcomeColor) {
     var palette = exhibit.palette || [];
-    var saved = (store.getItem("wall.color") || "").toLowerCase();
-    if (palette.indexOf(saved) >= 0) color = saved;
-    else if (color && palette.indexOf(color) >= 0) color = color;
-    else if (welcomeColor && palette.indexOf(welcomeColor.toLowerCase()) >= 0)
-      color = welcomeColor.toLowerCase();
-    else color = palette[0] || "#ffffff";
-    store.setItem("wall.color", color);
+    function allowed(c) {
+      return !!c && (palette.length === 0 ? /^#[0-9a-f]{6}$/.test(c) : palette.indexOf(c) >= 0);
+    }
+    var picked = (visit.getItem("wall.picked") || "").toLowerCase();
+    var own = (visit.getItem("wall.own") || "").toLowerCase();
+    var offered = (welcomeColor || "").toLowerCase();
+    if (allowed(picked)) color = picked;
+    else if (allowed(own)) color = own;
+    else if (allowed(offered)) {
+      color = offered;
+      visit.setItem("wall.own", color);
+    } else if (!allowed(color)) color = palette[0] || "#ffffff";
     var brushes = exhibit.brushes || [];
     var savedWidth = parseFloat(store.getItem("wall.brush"));
     if (brushes.indexOf(savedWidth) >= 0) width = savedWidth;
@@ -123,9 +137,9 @@
   function renderTools() {
     el.palette.textContent = "";
     (exhibit.palette || []).forEach(function (c) {
-      var b = radio(el.palette, c === color, c, function () {
+      var b = radio(el.palette, c === color, ColorNames.name(c) || c, function () {
         color = c;
-        store.setItem("wall.color", c);
+        visit.setItem("wall.picked", c);
         renderTools();
       });
       b.style.background = c;
@@ -146,6 +160,9 @@
     var size = Math.max(2, Math.min(30, width * view.w));
     el.dot.style.width = el.dot.style.height = size + "px";
     el.dot.style.background = color;
+    var name = ColorNames.name(color);
+    el.you.textContent = name ? "You are " + name : "";
+    el.you.style.setProperty("--you", color);
   }
 
   // -- canvas: letterboxed at the wall's aspect ratio ---------------------------
@@ -220,7 +237,8 @@
 
   function begin(pt) {
     stroke = outbox.newStroke(color, width);
-    local.push({ color: color, width: width, points: [pt] });
+    stroke.local = { color: color, width: width, points: [pt] };
+    local.push(stroke.local);
     if (local.length > LOCAL_STROKES) local.shift();
     pending.push(pt);
     drawn++;
@@ -440,7 +458,10 @@
     welcomed = true;
     retry.ok();
     applyExhibit(m.exhibit, m.limits);
+    var before = color;
     pickTools(m.color);
+    // Strokes drawn before the first welcome, not sent yet, take the visitor's colour.
+    if (color !== before && outbox.recolor(before, color)) redraw();
     outbox.welcome(m.acked);
     ink.anchor(m.ink, 0, now());
     setState(m.state === "live" && fullBeforeWelcome ? "full" : m.state, position);
@@ -580,6 +601,7 @@
     /* Test hook: close the socket as a server would (code) without telling it. */
     drop: function () { drop("test"); },
     get color() { return color; },
+    get colorName() { return ColorNames.name(color); },
     get width() { return width; },
     get client() { return client; },
     get aspect() { return exhibit.aspect; },
