@@ -1,0 +1,381 @@
+"""docs/protocol.md is the contract: each documented case, sent by the reference client
+(docs/reference_client.py) to the real server started from the Procfile, gets exactly
+the documented reply or close code.
+
+The tables are the protocol's tables: one row a case. Most rows share one server
+(module-scoped); the queue and the restart need servers of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import sys
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from controller.devices import device_sign
+from projector.models import DEFAULT_BRUSHES, DEFAULT_PALETTE
+from tests.clients import device_cookie
+from tests.parts import ROOT, Server
+
+
+def _reference_client():
+    # docs/ is documentation, not a package: the file is loaded by its path, so no other
+    # `docs` on sys.path (some distributions install one) can shadow it, and docs/ needs
+    # no __init__.py. It is registered before it runs because dataclasses and typing
+    # look a module up in sys.modules.
+    spec = importlib.util.spec_from_file_location(
+        "reference_client", ROOT / "docs" / "reference_client.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+ref = _reference_client()
+Phone = ref.Phone
+
+BLOCKED = "d_conformance_blocked"
+CAP = 3  # the exhibit's default max_connections_per_device
+COLOR, WIDTH = DEFAULT_PALETTE[0], DEFAULT_BRUSHES[0]  # the exhibit's defaults
+
+
+def prepared(code: str = "") -> Server:
+    """A server whose database `code` changed before it started (the exhibit, its
+    limits and blocked devices are loaded at start)."""
+    server = Server()
+    if code:
+        server.manage("shell", "-c", code)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One server for most rows: each row is its own phone (a fresh device cookie)."""
+    server = prepared(
+        f"from controller.models import Device; Device.objects.create(id={BLOCKED!r}, blocked=True)"
+    )
+    yield server
+    server.close()
+
+
+def cookie(server: Server) -> str:
+    """A fresh device, as the phone page gives a browser: each row is its own phone."""
+    return device_cookie(server.http)
+
+
+async def phone(server: Server, cookie_header: str | None = None, hello: bool = True) -> Any:
+    p = Phone(server.ws, server.origin, cookie_header or await asyncio.to_thread(cookie, server))
+    await (p.connect() if hello else p.open())
+    return p
+
+
+def health(server: Server) -> dict:
+    with urllib.request.urlopen(server.http + "/healthz", timeout=5) as response:
+        return json.loads(response.read())
+
+
+def sheet_keys(server: Server) -> dict[str, str]:
+    """Stored segment key -> the device that drew it, from /projector/sheet/."""
+    with urllib.request.urlopen(server.http + "/projector/sheet/", timeout=5) as response:
+        sheet = json.loads(response.read())
+    return {s["key"]: st["device"] for st in sheet["strokes"] for s in st["segments"]}
+
+
+# -- the error table: one message after welcome, one reply -------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    send: list[Any]  # raw texts, bytes, or dicts (sent as JSON); seqs as written
+    reply: dict[str, Any]  # fields the first error reply has
+    absent: tuple[str, ...] = ()  # fields it must not have
+    hello: bool = True
+
+
+def start(seq: int = 1, **fields: Any) -> dict[str, Any]:
+    base = {"type": "start", "seq": seq, "stroke": 1, "color": COLOR, "width": WIDTH}
+    return {**base, "points": [[0.5, 0.5]], **fields}
+
+
+def points(seq: int = 1, **fields: Any) -> dict[str, Any]:
+    return {"type": "points", "seq": seq, "stroke": 1, "points": [[0.5, 0.5]], **fields}
+
+
+def without(message: dict, name: str) -> dict:
+    return {k: v for k, v in message.items() if k != name}
+
+
+PTS = '{"type": "points", "seq": 1, "stroke": 1, "points": [[%s]]}'
+NO_SEQ = ("seq",)
+ERROR_ROWS = [
+    Row("not JSON", ["{"], {"code": "bad_json"}, NO_SEQ),
+    Row("NaN", [PTS % "NaN, 0.5"], {"code": "bad_json"}, NO_SEQ),
+    Row("Infinity", [PTS % "Infinity, 0.5"], {"code": "bad_json"}, NO_SEQ),
+    Row("1e999", [PTS % "1e999, 0.5"], {"code": "bad_json"}, NO_SEQ),
+    Row("not an object", ["[1, 2]"], {"code": "bad_shape"}, NO_SEQ),
+    Row("unknown type", [{"type": "dance"}], {"code": "bad_shape"}, NO_SEQ),
+    Row("a curator action", [{"type": "reset"}], {"code": "bad_shape"}, NO_SEQ),
+    Row("seq missing", [without(points(), "seq")], {"code": "bad_shape"}, NO_SEQ),
+    Row("seq null", [points(seq=None)], {"code": "bad_shape"}, NO_SEQ),
+    Row("seq a string", [points(seq="1")], {"code": "bad_type"}, NO_SEQ),
+    Row("seq a fraction", [points(seq=1.5)], {"code": "bad_number"}, NO_SEQ),
+    Row("seq 0", [{"type": "ping", "seq": 0}], {"code": "bad_number"}, NO_SEQ),
+    Row("stroke missing", [without(points(), "stroke")], {"code": "bad_shape", "seq": 1}),
+    Row("color missing", [without(start(), "color")], {"code": "bad_shape", "seq": 1}),
+    Row("color null", [start(color=None)], {"code": "bad_shape", "seq": 1}),
+    Row("color a number", [start(color=123)], {"code": "bad_type", "seq": 1}),
+    Row("color not #rrggbb", [start(color="red")], {"code": "bad_color", "seq": 1}),
+    Row("color off the palette", [start(color="#010203")], {"code": "bad_color", "seq": 1}),
+    Row("width missing", [without(start(), "width")], {"code": "bad_shape", "seq": 1}),
+    Row("width a string", [start(width="big")], {"code": "bad_type", "seq": 1}),
+    Row("width too large", [start(width=0.5)], {"code": "bad_number", "seq": 1}),
+    Row("width off the brushes", [start(width=0.0071)], {"code": "bad_width", "seq": 1}),
+    Row("points missing", [without(points(), "points")], {"code": "bad_shape", "seq": 1}),
+    Row("points null", [points(points=None)], {"code": "bad_shape", "seq": 1}),
+    Row("points a string", [points(points="x")], {"code": "bad_type", "seq": 1}),
+    Row("points empty", [start(points=[])], {"code": "bad_shape", "seq": 1}),
+    Row("x outside 0..1", [start(points=[[1.5, 0.5]])], {"code": "bad_point", "seq": 1}),
+    Row("y outside 0..1", [start(points=[[0.5, -0.1]])], {"code": "bad_point", "seq": 1}),
+    Row("pressure outside", [start(points=[[0.5, 0.5, 1.5]])], {"code": "bad_number", "seq": 1}),
+    Row("a point of one", [start(points=[[0.5]])], {"code": "bad_point", "seq": 1}),
+    Row("a coordinate string", [start(points=[[0.5, "a"]])], {"code": "bad_type", "seq": 1}),
+    Row("65 points", [start(points=[[0.5, 0.5]] * 65)], {"code": "too_many_points", "seq": 1}),
+    Row("header half", [points(color=COLOR)], {"code": "bad_shape", "seq": 1}),
+    Row("unknown stroke", [points(stroke=99)], {"code": "unknown_stroke", "seq": 1}),
+    Row("a binary frame", [b"\x00\xff"], {"code": "binary_frame"}, NO_SEQ),
+    Row("seq jump", [{"type": "ping", "seq": 2**31}], {"code": "seq_gap", "expected": 1}, NO_SEQ),
+    Row("seq gap", [start(1), points(5)], {"code": "seq_gap", "expected": 2}, NO_SEQ),
+    Row("gap before content", [start(3, points=[[2, 2]])], {"code": "seq_gap"}, NO_SEQ),
+    Row("no hello", [start(1)], {"code": "no_hello"}, NO_SEQ, hello=False),
+    Row("ping before hello", [{"type": "ping", "seq": 1}], {"code": "no_hello"}, NO_SEQ, False),
+    Row("hello, bad client", [{"type": "hello", "client": "x"}], {"code": "bad_shape"}, NO_SEQ,
+        False),
+    Row("hello, client null", [{"type": "hello", "client": None}], {"code": "bad_shape"}, NO_SEQ,
+        False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("row", ERROR_ROWS, ids=[row.name for row in ERROR_ROWS])
+async def test_error_table(server, row: Row):
+    p = await phone(server, hello=row.hello)
+    since = len(p.received)
+    for message in row.send:
+        await p.send_raw(message)
+    reply = await p.next_reply(("error",), since=since)
+    assert {k: reply.get(k) for k in row.reply} == row.reply, reply
+    assert not set(row.absent) & reply.keys(), reply
+    assert reply.get("detail"), "every error says what is wrong"
+    if not row.hello:
+        assert (await p.hello())["acked"] == 0, "nothing was consumed before hello"
+    await p.close()
+
+
+async def test_welcome_is_the_first_reply_and_a_ping_is_acknowledged(server):
+    p = await phone(server, hello=False)
+    await p.hello()
+    assert p.received[0]["type"] == "welcome", p.received
+    assert {"device", "client", "acked", "state", "exhibit", "limits", "ink"} <= p.welcome.keys()
+    seq = await p.ping()
+    await p.wait_acked(seq)
+    jump = len(p.received)
+    await p.send_raw({"type": "ping", "seq": 2**31})
+    assert (await p.next_reply(("error",), since=jump))["expected"] == seq + 1
+    await p.close()
+    again = Phone(server.ws, server.origin, p.headers["Cookie"], client=p.client)
+    assert (await again.connect())["acked"] == seq, "a seq cannot jump (last_seq 0)"
+    await again.close()
+
+
+async def test_resending_from_expected_after_a_gap_draws_everything(server):
+    p = await phone(server)
+    first = await p.start(1, COLOR, WIDTH, [(0.1, 0.1)])
+    lost = p.last_seq + 1
+    p.outbox[lost] = {"type": "points", "seq": lost, "stroke": 1, "points": [[0.2, 0.2]]}
+    p.last_seq = lost  # as if `lost` went missing: the next one jumps
+    last = await p.end(1, [(0.3, 0.3)])
+    await p.wait_acked(last)
+    assert any(m.get("code") == "seq_gap" for m in p.received), "the jump was refused"
+    keys = sheet_keys(server)
+    assert {f"{p.client}:{s}" for s in (first, lost, last)} <= keys.keys(), "acked = stored"
+    await p.close()
+
+
+# -- close codes, each followed by a release check -----------------------------------
+
+
+async def released(server: Server, cookie_header: str) -> None:
+    """Every connection is released: /healthz counts none, and the device may open its
+    whole cap of connections again."""
+    for _ in range(100):
+        if health(server)["process"]["phones"] == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert health(server)["process"]["phones"] == 0, "a closed connection is still counted"
+    tabs = [await phone(server, cookie_header) for _ in range(CAP)]
+    for tab in tabs:
+        await tab.close()
+
+
+async def closed_by(p: Any, messages: list[Any]) -> tuple[int | None, list[dict]]:
+    since = len(p.received)
+    try:
+        for message in messages:
+            await p.send_raw(message)
+    except ref.websockets.ConnectionClosed:
+        pass  # closed while we were still sending: the close code says why
+    code = await p.closed()
+    return code, p.received[since:]
+
+
+async def test_close_1003_binary_frames_repeated(server):
+    p = await phone(server)
+    code, replies = await closed_by(p, [b"\x00\xff"] * 3)
+    assert code == 1003
+    assert [r["code"] for r in replies] == ["binary_frame"] * 2
+    await released(server, p.headers["Cookie"])
+
+
+async def test_close_1008_a_flood(server):
+    p = await phone(server)
+    flood = [json.dumps({"type": "ping", "seq": seq}) for seq in range(1, 121)]
+    code, replies = await closed_by(p, flood)
+    assert code == 1008
+    assert sum(r.get("code") == "rate_limited" for r in replies) > 20
+    await released(server, p.headers["Cookie"])
+
+
+async def test_close_1008_garbage(server):
+    p = await phone(server)
+    code, replies = await closed_by(p, ["{"] * 30)
+    assert code == 1008
+    assert all(r.get("code") == "bad_json" for r in replies)
+    await released(server, p.headers["Cookie"])
+
+
+async def test_close_1009_an_oversized_frame(server):
+    p = await phone(server)
+    code, _ = await closed_by(p, [json.dumps({"type": "ping", "seq": 1, "pad": "x" * 17000})])
+    assert code == 1009
+    await released(server, p.headers["Cookie"])
+
+
+async def test_close_4001_no_hello(server):
+    # controller/consumers.HELLO_TIMEOUT is a constant (10 s): this row waits for it.
+    p = await phone(server, hello=False)
+    assert await p.closed(timeout=20) == 4001
+    await released(server, p.headers["Cookie"])
+
+
+async def test_close_4003_blocked(server):
+    p = Phone(server.ws, server.origin, f"wall_device={device_sign(BLOCKED)}")
+    await p.open()
+    assert await p.closed() == 4003
+    assert p.received == [{"type": "state", "state": "blocked"}]
+
+
+async def test_close_4029_too_many_connections(server):
+    tabs = [await phone(server)]
+    tabs += [await phone(server, tabs[0].headers["Cookie"]) for _ in range(CAP - 1)]
+    extra = Phone(server.ws, server.origin, tabs[0].headers["Cookie"])
+    with pytest.raises(ref.Closed) as closed:
+        await extra.connect()
+    assert closed.value.code == 4029
+    error = extra.received[0]
+    assert error["code"] == "too_many_connections" and "seq" not in error
+    assert error["detail"] == f"this device already has {CAP} open connections"
+    for tab in tabs:
+        await tab.close()
+    await released(server, tabs[0].headers["Cookie"])
+
+
+# -- identity: a client id belongs to the device that first said hello with it ----------
+
+
+async def test_a_client_id_cannot_be_taken_and_the_victim_keeps_drawing(server):
+    victim = await phone(server)
+    drawn = [await victim.start(1, COLOR, WIDTH, [(0.1, 0.1)])]
+    drawn.append(await victim.points(1, [(0.2, 0.2)]))
+    await victim.wait_acked(drawn[-1])
+
+    thief = await phone(server, hello=False)  # another device
+    since = len(thief.received)
+    await thief.send_raw({"type": "hello", "client": victim.client, "last_seq": 0})
+    taken = await thief.next_reply(("welcome", "error"), since=since)
+    assert taken["code"] == "client_taken" and "seq" not in taken and taken["detail"]
+    since = len(thief.received)
+    await thief.send_raw({"type": "ping", "seq": 2**31})  # un-welcomed: consumes nothing
+    assert (await thief.next_reply(("error",), since=since))["code"] == "no_hello"
+    assert (await thief.hello())["client"] == thief.client, "its own id, same connection"
+
+    await victim.close()  # the claim outlives the victim's connection
+    again = Phone(server.ws, server.origin, thief.headers["Cookie"], client=victim.client)
+    await again.connect()  # the reference client takes a new id after client_taken
+    assert again.client != victim.client
+    assert any(m.get("code") == "client_taken" for m in again.received)
+
+    assert (await victim.connect())["acked"] == drawn[-1], "the victim comes back"
+    drawn.append(await victim.points(1, [(0.3, 0.3)]))
+    drawn.append(await victim.end(1, [(0.4, 0.4)]))
+    await victim.wait_acked(drawn[-1])
+    acks = [m["seq"] for m in victim.received if m["type"] == "ack"]
+    assert max(acks) <= victim.last_seq, "no ack for a seq the victim never sent"
+    assert not any("dropped" in m for m in victim.received), "every message was drawn"
+    keys = sheet_keys(server)
+    owners = {keys.get(f"{victim.client}:{seq}") for seq in drawn}
+    assert owners == {victim.welcome["device"]}, "all on the sheet, as the victim's"
+    for p in (thief, again, victim):
+        await p.close()
+
+
+# -- drawing places are taken at hello ----------------------------------------------------
+
+
+async def test_only_a_phone_that_said_hello_takes_a_place():
+    server = prepared(
+        "from projector.models import Exhibit; "
+        "Exhibit.objects.update_or_create(pk=1, defaults={'max_drawing': 1})"
+    )
+    try:
+        silent = await phone(server, hello=False)  # connected, never says hello
+        first = await phone(server)
+        assert first.received[0]["type"] == "welcome" and first.welcome["state"] == "live"
+        second = await phone(server)
+        assert second.received[0]["type"] == "welcome", "welcome is the first reply to hello"
+        assert (second.welcome["state"], second.welcome["position"]) == ("full", 1)
+        since = len(second.received)
+        await first.close()
+        assert (await second.next_reply(("state",), since=since))["state"] == "live"
+        assert silent.received == [], "no state notice before welcome"
+        for p in (silent, second):
+            await p.close()
+    finally:
+        server.close()
+
+
+# -- a stroke survives a restart of the server -------------------------------------------
+
+
+async def test_an_open_stroke_continues_after_a_restart_with_its_header(start_server):
+    server = start_server()
+    p = await phone(server)
+    drawn = [await p.start(1, COLOR, WIDTH, [(0.1, 0.1)]), await p.points(1, [(0.2, 0.2)])]
+    await p.wait_acked(drawn[-1])
+    server.stop()
+    await p.closed()
+    await asyncio.to_thread(server.start)
+    assert (await p.connect())["acked"] == drawn[-1], "the stored seq survives the restart"
+    since = len(p.received)
+    drawn += [await p.points(1, [(0.3, 0.3)]), await p.end(1, [(0.4, 0.4)])]
+    await p.wait_acked(drawn[-1])
+    assert not [m for m in p.received[since:] if m["type"] == "error"], p.received[since:]
+    assert {f"{p.client}:{seq}" for seq in drawn} <= sheet_keys(server).keys()
+    await p.close()
