@@ -3,28 +3,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from controller.devices import MAX_AGE, device_new, device_sign, device_unsign
-from projector.models import Exhibit
+from projector.exhibit_cache import exhibit_for_page
 
 
 def phone_boot() -> dict:
     """What the pad needs before its socket answers: the canvas, tools and limits
-    (the welcome repeats them), so a visitor can draw at once."""
-    exhibit = Exhibit.load()
-    return {
-        "exhibit": {
-            "title": exhibit.title,
-            "aspect": float(exhibit.aspect_ratio),
-            "palette": [c.lower() for c in exhibit.palette],
-            "brushes": [float(b) for b in exhibit.brushes],
-            "background": exhibit.background,
-        },
-        "limits": {
-            "ink_rate": float(exhibit.ink_rate),
-            "ink_burst": float(exhibit.ink_burst),
-            "max_points": int(exhibit.max_points),
-            "max_messages": int(exhibit.max_messages),
-        },
-    }
+    (the welcome repeats them, from the same snapshot), so a visitor can draw at once."""
+    exhibit = exhibit_for_page()
+    return {"exhibit": exhibit.for_phone(), "limits": exhibit.limits_for_phone()}
 
 
 @require_GET

@@ -35,6 +35,7 @@ from installation.fanout import WallFanout
 from installation.line import Line
 from projector.archiver import Archiver
 from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
+from projector.exhibit_cache import exhibit_remember
 from projector.frames import PROJECTOR_GROUP, AcceptedSegment, encode
 from projector.mixer import Mixer
 from projector.storage import SegmentWriter, client_stored
@@ -173,6 +174,7 @@ class Runtime:
         before = self.exhibit
         after = await sync_to_async(_load_and_close, thread_sensitive=False)()
         self.exhibit = after
+        exhibit_remember(after)
         self.mixer.sheet = after.sheet
         self.mixer.budget = after.wall_budget
         if (before.ink_rate, before.ink_burst) != (after.ink_rate, after.ink_burst):

@@ -6,6 +6,7 @@ from functools import cache
 import orjson
 import segno
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -13,13 +14,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from installation.join import join_label, join_url
-from projector.exhibit import exhibit_snapshot_load
+from projector.exhibit_cache import exhibit_for_page
 from projector.sheets import sheet_current, sheet_snapshot
 
 # The CDN copy must be byte-for-byte the vendored one (npm's lib/p5.min.js).
 P5_VERSION = "2.3.4"
 P5_CDN = f"https://cdn.jsdelivr.net/npm/p5@{P5_VERSION}/lib/p5.min.js"
 P5_LOCAL = "vendor/p5/p5.min.js"
+SHEET_RETRY_SECONDS = 2  # a wall asks again this soon while the database is away
 P5_CDN_TIMEOUT_MS = 4000  # a venue whose DNS hangs must not wait long for the fallback
 
 
@@ -35,7 +37,7 @@ def p5_integrity() -> str:
 def wall(request):
     """The projector page."""
     url = join_url(request)
-    exhibit = exhibit_snapshot_load().for_wall()
+    exhibit = exhibit_for_page().for_wall()
     config = {
         "exhibit": exhibit,
         "join_url": url,
@@ -65,8 +67,18 @@ def wall(request):
 def sheet(request):
     """The current sheet's strokes, for a wall that (re)connects."""
     origins = [o for o in request.GET.get("origins", "").split(",") if o][:32]
-    body = sheet_snapshot(sheet=sheet_current(), origins=origins)
-    body["exhibit"] = exhibit_snapshot_load().for_wall()
+    try:
+        body = sheet_snapshot(sheet=sheet_current(), origins=origins)
+    except DatabaseError:
+        # The wall keeps its picture and asks again (docs/protocol.md, "Loading the sheet").
+        response = HttpResponse(
+            orjson.dumps({"error": "storage_unavailable", "retry_after": SHEET_RETRY_SECONDS}),
+            content_type="application/json",
+            status=503,
+        )
+        response["Retry-After"] = str(SHEET_RETRY_SECONDS)
+        return response
+    body["exhibit"] = exhibit_for_page().for_wall()
     response = HttpResponse(orjson.dumps(body), content_type="application/json")
     response["Cache-Control"] = "no-store"
     return response
@@ -98,7 +110,7 @@ def join_qr(request):
 def poster(request):
     """A printable A4/Letter poster with the QR code and how to join."""
     url = join_url(request)
-    exhibit = exhibit_snapshot_load()
+    exhibit = exhibit_for_page()
     context = {
         "join_url": url,
         "join_label": join_label(url),
