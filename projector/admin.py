@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import CharField, Count, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -27,7 +29,8 @@ from projector.console import (
 )
 from projector.exhibit_fields import AspectRatioField, BrushesField, PaletteField
 from projector.export import PNG_WIDTH, sheet_png, sheet_svg
-from projector.models import Exhibit, Sheet
+from projector.hours import hours_next
+from projector.models import ClosedDay, Exhibit, OpeningHours, ScheduleState, Sheet
 from projector.moderation import exhibit_pause, exhibit_reset, exhibit_update
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -66,9 +69,10 @@ def replay_url(sheet_id: int, speed: int) -> str:
 
 
 # How the settings page is laid out; the form edits every field here but these.
-EXHIBIT_READONLY = ("paused", "updated_at")
+EXHIBIT_READONLY = ("paused", "closed", "updated_at")
 EXHIBIT_FIELDSETS = (
     ("On the wall", {"fields": ("title", "invitation", "paused", "updated_at")}),
+    ("When the gallery is closed", {"fields": ("closed", "closed_message")}),
     ("Canvas", {"fields": ("aspect_ratio", "palette", "brushes", "background")}),
     (
         "Limits",
@@ -338,6 +342,7 @@ def console_extra(request) -> dict:
     return {
         **context,
         "title": "Curator's console",
+        "hours_url": reverse("admin:projector_openinghours_changelist"),
         "sheets": list(sheets_with_phones(Sheet.objects.order_by("-id"))[:CONSOLE_SHEETS]),
         "speeds": REPLAY_SPEEDS,
         "can_change": user.has_perm("projector.change_exhibit"),
@@ -368,3 +373,43 @@ def install_console(site: admin.AdminSite) -> None:
 
 
 install_console(admin.site)
+
+
+@admin.register(OpeningHours)
+class OpeningHoursAdmin(admin.ModelAdmin):
+    """The week, one row a day, edited in place: the wall opens and closes with it."""
+
+    list_display = ("day", "is_open", "opens", "closes")
+    list_display_links = None
+    list_editable = ("is_open", "opens", "closes")
+    change_list_template = "admin/projector/openinghours/change_list.html"
+    actions = None
+
+    def has_add_permission(self, request) -> bool:
+        return False  # seven rows, made by the migration
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="day", ordering="weekday")
+    def day(self, row: OpeningHours) -> str:
+        return row.get_weekday_display()
+
+    def changelist_view(self, request, extra_context=None):
+        state = ScheduleState.objects.filter(pk=1).first()
+        extra = {
+            "next_transition": hours_next(),
+            "last_state": state if state and state.last_at else None,
+            "time_zone": settings.TIME_ZONE,
+            "closed_days": ClosedDay.objects.filter(date__gte=timezone.localdate())[:10],
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra)
+
+
+@admin.register(ClosedDay)
+class ClosedDayAdmin(admin.ModelAdmin):
+    """One-off days the gallery stays closed: no opening that day."""
+
+    list_display = ("date", "note")
+    date_hierarchy = "date"

@@ -123,9 +123,12 @@ def device_thumbnail_svg(*, device: str, sheet: Sheet | None = None) -> str:
 
 def console_context() -> dict:
     """What the console shows when it is first drawn (the page then listens live)."""
+    from projector.hours import hours_next
+
     exhibit = Exhibit.load()
     return {
         "exhibit": exhibit,
         "process": process_numbers(),
         "sheet": sheet_current(),
+        "next_transition": hours_next(),
     }

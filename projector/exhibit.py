@@ -28,6 +28,8 @@ class ExhibitSnapshot:
     max_connections_per_device: int = 3
     fade_seconds: int = 0
     attract_seconds: int = 120
+    closed: bool = False  # closed by the opening hours
+    closed_message: str = ""
     blocked: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -59,6 +61,9 @@ class ExhibitSnapshot:
             "background": self.background,
             "fade_seconds": self.fade_seconds,
             "attract_seconds": self.attract_seconds,
+            # While closed by the opening hours the wall shows this message.
+            "closed": self.closed,
+            "closed_message": self.closed_message,
         }
 
     def as_dict(self) -> dict:
@@ -102,5 +107,7 @@ def exhibit_snapshot_load() -> ExhibitSnapshot:
         max_connections_per_device=int(exhibit.max_connections_per_device),
         fade_seconds=int(exhibit.fade_seconds),
         attract_seconds=int(exhibit.attract_seconds),
+        closed=bool(exhibit.closed),
+        closed_message=exhibit.closed_message,
         blocked=frozenset(Device.objects.filter(blocked=True).values_list("id", flat=True)),
     )

@@ -3,6 +3,9 @@ the stored segments every wall is rebuilt from."""
 
 from __future__ import annotations
 
+from datetime import time
+
+from django.core.exceptions import ValidationError
 from django.db import models
 
 DEFAULT_PALETTE = [
@@ -60,6 +63,14 @@ class Exhibit(models.Model):
     )
     attract_seconds = models.PositiveIntegerField(
         default=120, help_text="Show the big QR code after this long without drawing."
+    )
+    closed = models.BooleanField(
+        default=False, help_text="Closed by the opening hours: the wall shows the closing message."
+    )
+    closed_message = models.CharField(
+        max_length=200,
+        default="We are closed. Come back when we open to draw on the wall.",
+        help_text="What the wall says while the gallery is closed.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -144,3 +155,70 @@ class Segment(models.Model):
     @property
     def stroke_key(self) -> str:
         return f"{self.client}:{self.stroke}"
+
+
+WEEKDAYS = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+
+
+class OpeningHours(models.Model):
+    """When the gallery is open on one weekday (seven rows, one a day)."""
+
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS, unique=True)
+    is_open = models.BooleanField("open", default=False)
+    opens = models.TimeField(default=time(10, 0))
+    closes = models.TimeField(default=time(18, 0))
+
+    class Meta:
+        ordering = ["weekday"]
+        verbose_name = "opening hours"
+        verbose_name_plural = "opening hours"
+
+    def __str__(self) -> str:
+        day = self.get_weekday_display()
+        if not self.is_open:
+            return f"{day}: closed"
+        return f"{day}: {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        if self.is_open and self.closes <= self.opens:
+            raise ValidationError(
+                {
+                    "closes": f"On {self.get_weekday_display()} the wall must close after it "
+                    f"opens ({self.opens:%H:%M}); a day cannot run past midnight."
+                }
+            )
+
+
+class ClosedDay(models.Model):
+    """A one-off day the gallery stays closed (a holiday, an installation day)."""
+
+    date = models.DateField(unique=True)
+    note = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "closed day"
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d}" + (f" ({self.note})" if self.note else "")
+
+
+class ScheduleState(models.Model):
+    """A single row: the last opening or closing applied, so each happens once across
+    restarts and processes (taken under a row lock, projector.hours)."""
+
+    last_kind = models.CharField(max_length=8, blank=True)
+    last_at = models.DateTimeField(null=True, blank=True, help_text="When it was due.")
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.CharField(max_length=64, blank=True, help_text="The process.")
+
+    def __str__(self) -> str:
+        return f"{self.last_kind or 'nothing'} due {self.last_at}"

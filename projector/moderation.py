@@ -76,10 +76,13 @@ def exhibit_pause(*, paused: bool) -> Exhibit:
     """Pause (or resume) drawing everywhere; the wall keeps its picture."""
     with transaction.atomic():
         exhibit = Exhibit.load()
-        if exhibit.paused != paused:
+        # Resuming by hand also ends a closing by the opening hours (the wall's message).
+        reopen = not paused and exhibit.closed
+        if exhibit.paused != paused or reopen:
             exhibit.paused = paused
-            exhibit.save(update_fields=["paused", "updated_at"])
-        announce_on_commit()
+            exhibit.closed = exhibit.closed and paused
+            exhibit.save(update_fields=["paused", "closed", "updated_at"])
+        announce_on_commit(walls=_exhibit_for_walls if reopen else ())
     return exhibit
 
 

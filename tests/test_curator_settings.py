@@ -41,6 +41,7 @@ def form(**changes) -> list[tuple[str, str]]:
         "max_connections_per_device": exhibit.max_connections_per_device,
         "fade_seconds": exhibit.fade_seconds,
         "attract_seconds": exhibit.attract_seconds,
+        "closed_message": exhibit.closed_message,
         "aspect_ratio_choice": "16:9",
         "palette": list(exhibit.palette),
         "brushes": [f"{w * 1920:g}" for w in exhibit.brushes],
