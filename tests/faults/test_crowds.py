@@ -1,0 +1,29 @@
+"""Crowds of sockets: idle ones take no drawing place, a storm of reconnects loses nothing."""
+
+import pytest
+
+from tests.faults.scenarios import HELLO_TIMEOUT, assert_held, idle_sockets, reconnect_storm
+
+pytestmark = [pytest.mark.database, pytest.mark.timeout(150)]
+
+
+async def test_500_sockets_that_never_say_hello_do_not_delay_a_real_phone(
+    make_server, postgres_url
+):
+    outcome = await idle_sockets(make_server, postgres_url, sockets=500)
+    facts = outcome.facts
+    explain = outcome.explain()
+    assert facts["welcome_state"] == "live", "the phone is live, not queued: " + explain
+    assert "full" not in facts["states"], explain
+    assert not outcome.audit.dropped and not outcome.audit.refused, explain
+    # They go by themselves, after the hello timeout.
+    assert facts["idle_still_held"] == 0, explain
+    assert facts["idle_released_after"] <= HELLO_TIMEOUT + 10, explain
+    assert_held(outcome, memory_mb=100)
+
+
+async def test_a_reconnect_storm_of_300_phones(make_server, postgres_url):
+    outcome = await reconnect_storm(make_server, postgres_url, phones=300, rate=5)
+    explain = outcome.explain()
+    assert outcome.facts["welcomed_max"] < 99, "every phone came back: " + explain
+    assert_held(outcome, memory_mb=200)
