@@ -82,6 +82,8 @@ class Phone:
                 reply = await self.next_reply(("welcome", "error"), since=since)
                 if reply["type"] == "error" and reply["code"] == "client_taken":
                     self._new_client()
+                elif reply["type"] == "error" and reply["code"] == "too_many_connections":
+                    raise Closed(await self.closed())  # the server closes with 4029
                 elif reply["type"] == "error":
                     raise RuntimeError(f"hello refused: {reply}")
         self._settled(self.welcome["acked"])
