@@ -212,14 +212,16 @@ async def test_resending_from_expected_after_a_gap_draws_everything(server):
 # -- close codes, each followed by a release check -----------------------------------
 
 
-async def released(server: Server, cookie_header: str) -> None:
+async def released(server: Server, cookie_header: str | None) -> None:
     """Every connection is released: /healthz counts none, and the device may open its
-    whole cap of connections again."""
+    whole cap of connections again (unless it is blocked: None)."""
     for _ in range(100):
         if health(server)["process"]["phones"] == 0:
             break
         await asyncio.sleep(0.05)
     assert health(server)["process"]["phones"] == 0, "a closed connection is still counted"
+    if cookie_header is None:
+        return
     tabs = [await phone(server, cookie_header) for _ in range(CAP)]
     for tab in tabs:
         await tab.close()
@@ -280,6 +282,7 @@ async def test_close_4003_blocked(server):
     await p.open()
     assert await p.closed() == 4003
     assert p.received == [{"type": "state", "state": "blocked"}]
+    await released(server, None)
 
 
 async def test_close_4029_too_many_connections(server):
@@ -370,7 +373,7 @@ async def test_an_open_stroke_continues_after_a_restart_with_its_header(start_se
     drawn = [await p.start(1, COLOR, WIDTH, [(0.1, 0.1)]), await p.points(1, [(0.2, 0.2)])]
     await p.wait_acked(drawn[-1])
     server.stop()
-    await p.closed()
+    assert await p.closed() == 1012, "SERVICE_RESTART: reconnect"
     await asyncio.to_thread(server.start)
     assert (await p.connect())["acked"] == drawn[-1], "the stored seq survives the restart"
     since = len(p.received)
