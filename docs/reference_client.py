@@ -17,6 +17,7 @@ message of each open stroke on each connection. Everything it receives is kept i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 from collections.abc import Sequence
@@ -117,10 +118,13 @@ class Phone:
         await self.ws.send(json.dumps(message) if isinstance(message, dict) else message)
 
     async def send(self, message: dict[str, Any]) -> int:
-        """Give the message the next seq, keep it until acknowledged, send it."""
+        """Give the message the next seq, keep it until acknowledged, send it if
+        connected (otherwise it goes with the resend after the next `connect`)."""
         self.last_seq += 1
         self.outbox[self.last_seq] = {**message, "seq": self.last_seq}
-        await self._transmit(self.outbox[self.last_seq])
+        if self.welcome is not None and not self._reader.done():
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await self._transmit(self.outbox[self.last_seq])
         return self.last_seq
 
     async def _transmit(self, message: dict[str, Any]) -> None:
