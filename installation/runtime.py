@@ -37,6 +37,7 @@ from projector.archiver import Archiver
 from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
 from projector.exhibit_cache import exhibit_remember
 from projector.frames import PROJECTOR_GROUP, AcceptedSegment, encode
+from projector.hours import hours_loop
 from projector.mixer import Mixer
 from projector.storage import SegmentWriter, client_stored
 
@@ -156,6 +157,8 @@ class Runtime:
             asyncio.create_task(self._refresh_loop(), name="runtime-refresh"),
             asyncio.create_task(self._presence_loop(), name="runtime-presence"),
             asyncio.create_task(self.ack_pacer.run(), name="runtime-acks"),
+            # Every process ticks the opening hours; a row lock lets one apply each.
+            asyncio.create_task(hours_loop(), name="runtime-hours"),
         ]
 
     async def ready(self) -> None:
