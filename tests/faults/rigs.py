@@ -329,6 +329,27 @@ def database_allow(name: str) -> None:
         conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
 
+class Servers:
+    """Starts servers as the Procfile says (setting the exhibit first where asked) and
+    stops every one of them at the end."""
+
+    def __init__(self) -> None:
+        self.started: list[Server] = []
+
+    def __call__(self, *, exhibit: dict | None = None, **options) -> Server:
+        server = Server(**options)
+        self.started.append(server)
+        if exhibit:
+            exhibit_set(server, **exhibit)
+        server.start()
+        return server
+
+    def close(self) -> None:
+        for server in self.started:
+            server.close()
+        self.started.clear()
+
+
 def exhibit_set(server: Server, **fields: object) -> None:
     """Change the exhibit's live settings before the server starts (the curator's job)."""
     assignments = "; ".join(f"e.{k} = {v!r}" for k, v in fields.items())

@@ -26,4 +26,5 @@ async def test_a_reconnect_storm_of_300_phones(make_server, postgres_url):
     outcome = await reconnect_storm(make_server, postgres_url, phones=300, rate=5)
     explain = outcome.explain()
     assert outcome.facts["welcomed_max"] < 99, "every phone came back: " + explain
+    assert outcome.facts["strokes_across"] > 0, "strokes went on across the restart: " + explain
     assert_held(outcome, memory_mb=200)
