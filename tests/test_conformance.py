@@ -213,13 +213,15 @@ async def test_resending_from_expected_after_a_gap_draws_everything(server):
 
 
 async def released(server: Server, cookie_header: str | None) -> None:
-    """Every connection is released: /healthz counts none, and the device may open its
-    whole cap of connections again (unless it is blocked: None)."""
+    """Every connection is released: /healthz counts no phone connected or drawing (the
+    walls' presence is made from the same registers), and the device may open its whole cap of
+    connections again (unless it is blocked: None)."""
     for _ in range(100):
-        if health(server)["process"]["phones"] == 0:
+        process = health(server)["process"]
+        if process["phones"] == process["drawing"] == 0:
             break
         await asyncio.sleep(0.05)
-    assert health(server)["process"]["phones"] == 0, "a closed connection is still counted"
+    assert (process["phones"], process["drawing"]) == (0, 0), "a closed connection still counts"
     if cookie_header is None:
         return
     tabs = [await phone(server, cookie_header) for _ in range(CAP)]
