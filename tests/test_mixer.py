@@ -149,3 +149,30 @@ async def test_the_budget_is_shared_per_tick():
     frame = orjson.loads(mixer.flush())
     counts = {s["device"]: len(s["points"]) for s in frame["segments"]}
     assert counts == {"a": 10, "b": 10, "c": 10}
+
+
+async def test_a_lone_point_in_a_quiet_room_leaves_at_once():
+    delivered: list[int] = []
+    mixer = Mixer(origin="o1", publish=None, writer=None, tick=10.0,
+                  deliver=lambda text: delivered.append(orjson.loads(text)["seq"]))  # fmt: skip
+    mixer.start()
+    await asyncio.sleep(0)  # the first tick (at start) has passed with nothing to send
+    mixer.add(seg("client0001", 1))
+    mixer.add(seg("client0002", 1))  # accepted in the same loop pass: the same frame
+    await asyncio.sleep(0)
+    assert delivered == [1], "left before the 10 s tick, as one frame"
+    assert mixer.frames_at_once == 1
+    await mixer.stop()
+
+
+async def test_under_sustained_load_frames_still_leave_one_per_tick():
+    delivered: list[int] = []
+    mixer = Mixer(origin="o1", publish=None, writer=None, tick=0.2,
+                  deliver=lambda text: delivered.append(orjson.loads(text)["seq"]))  # fmt: skip
+    mixer.start()
+    for seq in range(1, 201):  # a message every 2.5 ms for half a second
+        mixer.add(seg("client0001", seq))
+        await asyncio.sleep(0.0025)
+    await mixer.stop()
+    assert mixer.frames_at_once <= 1, "only the first message found the room quiet"
+    assert len(delivered) < 200 / 5, "many messages a frame, not a frame a message"
