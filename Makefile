@@ -6,13 +6,14 @@ PORT ?= 8000
 POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help install run lan test test-sqlite test-postgres lint bench bench-quick ci clean
+.PHONY: help install run lan test test-sqlite test-postgres lint bench bench-quick chaos ci clean
 
 help:
 	@echo "make run    serve the installation on port $(PORT) (SQLite, in-memory layer)"
 	@echo "make lan    the same: serve the local network, print the address for phones"
 	@echo "make test   run the whole test suite (SQLite, then PostgreSQL)"
 	@echo "make bench  run the crowd benchmark (make bench-quick: under a minute)"
+	@echo "make chaos  run the fault scenarios' long forms, print the table for the README"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,10 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m bench.crowd --quick
+
+# The fault suite's scenarios (tests/faults/) in long forms, on PostgreSQL and Redis.
+chaos: install
+	$(BIN)/python -m bench.chaos
 
 ci:
 	bash .ci/run
