@@ -12,7 +12,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -30,13 +30,33 @@ from projector.console import (
 from projector.exhibit_fields import AspectRatioField, BrushesField, PaletteField
 from projector.export import PNG_WIDTH, sheet_png, sheet_svg
 from projector.hours import hours_next
-from projector.models import ClosedDay, Exhibit, OpeningHours, ScheduleState, Sheet
+from projector.models import (
+    ClosedDay,
+    Exhibit,
+    OpeningHours,
+    ScheduleState,
+    Sheet,
+    Timelapse,
+)
 from projector.moderation import exhibit_pause, exhibit_reset, exhibit_update
+from projector.timelapse import (
+    FPS as TIMELAPSE_FPS,
+)
+from projector.timelapse import (
+    FPS_CHOICES,
+    TimelapseError,
+    timelapse_start,
+    timelapse_status,
+)
+from projector.timelapse import (
+    SECONDS as TIMELAPSE_SECONDS,
+)
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 REPLAY_SPEEDS = (1, 4, 16, 60)
 WALL_NOW_SHEETS = 12
 CONSOLE_SHEETS = 5
+THUMB_WIDTH = 320  # a sheet in the archive's gallery
 
 
 def sheets_counted(queryset: QuerySet | None = None) -> QuerySet:
@@ -226,6 +246,7 @@ class SheetAdmin(admin.ModelAdmin):
         "ended_at",
         "visible_strokes",
         "visible_segments",
+        "phones",
         "downloads",
         "replay",
     )
@@ -235,14 +256,27 @@ class SheetAdmin(admin.ModelAdmin):
     change_list_template = "admin/projector/sheet/change_list.html"
     actions = None
 
+    list_per_page = 24
+
     def get_queryset(self, request):
-        return sheets_counted(super().get_queryset(request))
+        latest_film = (
+            Timelapse.objects.filter(sheet=OuterRef("pk"), status=Timelapse.DONE)
+            .order_by("-id")
+            .values("id")[:1]
+        )
+        return sheets_with_phones(super().get_queryset(request)).annotate(
+            latest_timelapse=Subquery(latest_film)
+        )
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # archived, never deleted
+
+    @admin.display(description="phones", ordering="phone_count")
+    def phones(self, sheet: Sheet) -> int:
+        return sheet.phone_count
 
     @admin.display(boolean=True, description="on the wall")
     def current(self, sheet: Sheet) -> bool:
@@ -281,11 +315,37 @@ class SheetAdmin(admin.ModelAdmin):
             path(
                 "<int:sheet_id>/png/", self.admin_site.admin_view(self.png_view), name="sheet-png"
             ),
+            path(
+                "<int:sheet_id>/thumbnail.svg",
+                self.admin_site.admin_view(self.thumbnail_view),
+                name="sheet-thumbnail",
+            ),
+            path(
+                "<int:sheet_id>/timelapse/",
+                self.admin_site.admin_view(self.timelapse_start_view),
+                name="sheet-timelapse",
+            ),
+            path(
+                "timelapse/<int:job_id>/",
+                self.admin_site.admin_view(self.timelapse_status_view),
+                name="timelapse-status",
+            ),
+            path(
+                "timelapse/<int:job_id>/file/",
+                self.admin_site.admin_view(self.timelapse_file_view),
+                name="timelapse-file",
+            ),
         ]
         return own + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        extra = {"can_reset": self.has_change_permission(request), **(extra_context or {})}
+        extra = {
+            "can_reset": self.has_change_permission(request),
+            "speeds": REPLAY_SPEEDS,
+            "fps_choices": FPS_CHOICES,
+            "timelapse_seconds": TIMELAPSE_SECONDS,
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -298,6 +358,61 @@ class SheetAdmin(admin.ModelAdmin):
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra)
+
+    def thumbnail_view(self, request, sheet_id: int):
+        """The sheet as a small SVG for the gallery."""
+        if not self.has_view_permission(request):
+            return HttpResponse("You may not view sheets.", status=403)
+        sheet = get_object_or_404(Sheet, pk=sheet_id)
+        svg = sheet_picture_svg(sheet=sheet, width=THUMB_WIDTH, tagged=False)
+        response = HttpResponse(svg, content_type="image/svg+xml")
+        response["Cache-Control"] = (
+            "private, max-age=5" if sheet.is_current else "private, max-age=60"
+        )
+        return response
+
+    def timelapse_start_view(self, request, sheet_id: int):
+        """POST seconds=, fps=: start rendering a film of the sheet; JSON for the page's
+        script, a redirect to the archive otherwise."""
+        if request.method != "POST":
+            return HttpResponse("Start a timelapse with a POST from the admin.", status=405)
+        if not self.has_view_permission(request):
+            return HttpResponse("You may not export sheets.", status=403)
+        sheet = get_object_or_404(Sheet, pk=sheet_id)
+        try:
+            job = timelapse_start(
+                sheet=sheet,
+                seconds=int(request.POST.get("seconds", TIMELAPSE_SECONDS)),
+                fps=int(request.POST.get("fps", TIMELAPSE_FPS)),
+            )
+        except (TimelapseError, ValueError) as error:
+            if request.headers.get("Accept") == "application/json":
+                return JsonResponse({"error": str(error)}, status=400)
+            self.message_user(request, str(error), level=messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:projector_sheet_changelist"))
+        if request.headers.get("Accept") == "application/json":
+            return JsonResponse(_timelapse_json(job), status=202)
+        self.message_user(request, f"The timelapse of {sheet} is being made.")
+        return HttpResponseRedirect(reverse("admin:projector_sheet_changelist"))
+
+    def timelapse_status_view(self, request, job_id: int):
+        """A film's progress, for the progress bar."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"error": "forbidden"}, status=403)
+        job = get_object_or_404(Timelapse.objects.defer("data"), pk=job_id)
+        response = JsonResponse(_timelapse_json(job))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def timelapse_file_view(self, request, job_id: int):
+        """Download a finished film (animated WebP)."""
+        if not self.has_view_permission(request):
+            return HttpResponse("You may not export sheets.", status=403)
+        job = get_object_or_404(Timelapse, pk=job_id, status=Timelapse.DONE)
+        response = HttpResponse(bytes(job.data), content_type="image/webp")
+        name = f"sheet-{job.sheet_id}-timelapse-{job.seconds}s.webp"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
     def reset_view(self, request):
         """POST: archive the current sheet and start a new one."""
@@ -413,3 +528,10 @@ class ClosedDayAdmin(admin.ModelAdmin):
 
     list_display = ("date", "note")
     date_hierarchy = "date"
+
+
+def _timelapse_json(job: Timelapse) -> dict:
+    body = timelapse_status(job)
+    if body["status"] == Timelapse.DONE:
+        body["file"] = reverse("admin:timelapse-file", args=[job.pk])
+    return body

@@ -222,3 +222,29 @@ class ScheduleState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.last_kind or 'nothing'} due {self.last_at}"
+
+
+class Timelapse(models.Model):
+    """A sheet as an animated WebP film, rendered off the server's event loop; the row
+    carries its progress while it renders and the file once it is done."""
+
+    QUEUED, RENDERING, DONE, FAILED = "queued", "rendering", "done", "failed"
+    STATUSES = [(s, s) for s in (QUEUED, RENDERING, DONE, FAILED)]
+
+    sheet = models.ForeignKey(Sheet, on_delete=models.PROTECT, related_name="timelapses")
+    seconds = models.PositiveSmallIntegerField(default=12, help_text="Length of the film.")
+    fps = models.PositiveSmallIntegerField(default=10, help_text="Frames a second.")
+    width = models.PositiveSmallIntegerField(default=640, help_text="Pixels.")
+    status = models.CharField(max_length=10, choices=STATUSES, default=QUEUED)
+    progress = models.FloatField(default=0.0, help_text="0 to 1 while it renders.")
+    frames = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)
+    data = models.BinaryField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Timelapse {self.pk} of sheet {self.sheet_id}"

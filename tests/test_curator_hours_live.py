@@ -15,7 +15,6 @@ from tests.clients import PhoneClient
 from tests.parts import ROOT
 from tests.test_curator_live import WallListener, phone_cookie, until
 
-
 SETUP = """
 from datetime import datetime, time, timezone
 from projector.hours import hours_tick
