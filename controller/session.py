@@ -77,6 +77,7 @@ class DrawingSession:
     acked_sent: int = 0  # the highest seq acknowledged to the phone
     ack_sent_at: float = 0.0  # time.monotonic()
     resent: int = 0  # the highest duplicate seq received, owed an ack again
+    gap_told: int = 0  # the expected seq a seq_gap was sent for
 
     def receive(self, text: str | None, data: bytes | None) -> list[dict] | Hello:
         """Handle one frame: the replies to send now, or the Hello for the consumer to
@@ -158,11 +159,15 @@ class DrawingSession:
         assert self.seqs is not None
         expected = self.seqs.handled + 1
         if seq == expected:
+            self.gap_told = 0
             return None
         if seq < expected:
             # A resend after reconnecting: not handled again, acknowledged once stored.
             self.resent = max(self.resent, seq)
             return []
+        if self.gap_told == expected:
+            return []  # in flight behind a gap already answered: resends are coming
+        self.gap_told = expected
         self.host.violation("seq_gap", self.device)
         reply = {
             "type": "error",

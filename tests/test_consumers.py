@@ -311,3 +311,20 @@ async def test_reconnecting_does_not_refill_ink(runtime):
     assert welcome["ink"] < runtime.exhibit.ink_burst
     assert welcome["ink"] == pytest.approx(level, abs=runtime.exhibit.ink_rate * 0.5)
     await again.disconnect()
+
+
+async def test_one_gap_gets_one_seq_gap_and_the_resend_fills_it(runtime):
+    p = phone("d_gappy")
+    await hello(p, "client-gappy")
+    await p.send_json_to(start(1))
+    for seq in (3, 4, 5):  # seq 2 was lost; 3 to 5 were in flight behind it
+        await p.send_json_to(start(seq, stroke=seq))
+    gap = await next_of(p, "error")
+    assert (gap["code"], gap["expected"], "seq" in gap) == ("seq_gap", 2, False)
+    for seq in (2, 3, 4, 5):
+        await p.send_json_to(start(seq, stroke=seq))
+    while (await next_of(p, "ack", timeout=5))["seq"] < 5:
+        pass
+    assert runtime.violations["seq_gap"] == 1, "the messages behind the gap said nothing"
+    assert runtime.mixer.points_in == 5
+    await p.disconnect()
