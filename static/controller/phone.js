@@ -38,10 +38,20 @@
     hint: document.getElementById("hint"),
     palette: document.getElementById("palette"),
     brushes: document.getElementById("brushes"),
-    dot: document.getElementById("preview-dot"),
     you: document.getElementById("you"),
   };
   var ctx = el.pad.getContext("2d");
+  // The wall's curve code (static/pen.js, shared with the wall): the phone's own strokes are
+  // smoothed exactly as the wall smooths them.
+  var Pen = window.WallPen;
+  var pen = new Pen();
+  var strokeKeys = 0;
+  var SIDE_PANEL_MIN = 136; // px: the side layout's panel, at least
+  var STACKED_CHROME = 200; // px: the stacked layout's bars above and below the pad
+  var BASE_HINT = "Draw with one finger: your lines appear on the wall.";
+  var hintText = "";
+  var turn = false; // turning the phone would give a bigger pad
+  var meterShown = -1;
 
   var client = randomId();
   var outbox = new Outbox();
@@ -157,9 +167,6 @@
       b.style.color = color;
       b.appendChild(dot);
     });
-    var size = Math.max(2, Math.min(30, width * view.w));
-    el.dot.style.width = el.dot.style.height = size + "px";
-    el.dot.style.background = color;
     var name = ColorNames.name(color);
     el.you.textContent = name ? "You are " + name : "";
     el.you.style.setProperty("--you", color);
@@ -167,13 +174,39 @@
 
   // -- canvas: letterboxed at the wall's aspect ratio ---------------------------
 
+  /* The largest rectangle of the wall's aspect inside w x h: its area. */
+  function fit(w, h, aspect) {
+    w = Math.max(0, w);
+    h = Math.max(0, h);
+    return Math.min(w, h * aspect) * Math.min(h, w / aspect);
+  }
+
+  /* Which layout gives the bigger pad in a W x H screen: {side, panel, area}. */
+  function plan(W, H, aspect) {
+    var panel = Math.max(SIDE_PANEL_MIN, Math.min(W * 0.4, W - H * aspect));
+    var side = fit(W - panel - 12, H - 12, aspect);
+    var stacked = fit(W - 12, H - STACKED_CHROME, aspect);
+    return side > stacked
+      ? { side: true, panel: panel, area: side }
+      : { side: false, panel: 0, area: stacked };
+  }
+
   function layout() {
-    var box = el.stage.getBoundingClientRect();
     var aspect = exhibit.aspect || 16 / 9;
-    var w = box.width;
+    var W = window.innerWidth;
+    var H = window.innerHeight;
+    var mode = plan(W, H, aspect);
+    document.body.classList.toggle("side", mode.side);
+    document.body.style.setProperty("--panel", Math.round(mode.panel) + "px");
+    // Turning the phone would give a pad at least a third bigger: say so (the same
+    // rule on every phone and tablet, from the screen's shape and the wall's).
+    turn = plan(H, W, aspect).area > mode.area * 1.33;
+    var box = el.stage.getBoundingClientRect();
+    var frame = 2 * 2 + 8; // the pad's border and a little air
+    var w = box.width - frame;
     var h = w / aspect;
-    if (h > box.height) {
-      h = box.height;
+    if (h > box.height - frame) {
+      h = box.height - frame;
       w = h * aspect;
     }
     var dpr = Math.min(window.devicePixelRatio || 1, 3);
@@ -185,33 +218,30 @@
     el.pad.style.background = exhibit.background || "#111";
     redraw();
     renderTools();
-    var portrait = aspect > 1.2 && box.height > box.width * 1.2;
-    showHint(portrait ? "Turn your phone sideways for a bigger canvas" : "");
+    showHint(hintText);
   }
 
+  function penContext() {
+    Pen.prepare(ctx, view.dpr);
+    return ctx;
+  }
+
+  /* Draw again from the strokes kept here (after a resize, rotation or reset). */
   function redraw() {
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, el.pad.width, el.pad.height);
-    for (var i = 0; i < local.length; i++) {
-      var s = local[i];
-      for (var j = 0; j < s.points.length; j++) {
-        paint(s, s.points[j - 1] || s.points[j], s.points[j]);
-      }
-    }
+    var strokes = local.map(function (s) {
+      return { stroke: s.key, color: s.color, width: s.width,
+               segments: [{ points: s.points, end: s.ended }] };
+    });
+    pen.redraw(penContext(), { values: function () { return strokes; } }, view.w, view.h);
+    // A stroke under the finger goes on from where the redraw left it.
   }
 
-  function paint(s, a, b) {
-    var W = el.pad.width;
-    var H = el.pad.height;
-    var p = b.length > 2 ? b[2] : 0.5;
-    ctx.strokeStyle = s.color;
-    ctx.lineCap = "round";
-    ctx.lineJoin = "round";
-    ctx.lineWidth = Math.max(1, s.width * W * (0.5 + p));
-    ctx.beginPath();
-    ctx.moveTo(a[0] * W, a[1] * H);
-    ctx.lineTo(b[0] * W + (a === b ? 0.01 : 0), b[1] * H);
-    ctx.stroke();
+  /* Continue a local stroke on the pad with new points (or finish it). */
+  function paint(s, points, end) {
+    pen.segment(penContext(), { stroke: s.key, color: s.color, width: s.width },
+                { points: points, end: !!end }, view.w, view.h);
   }
 
   // -- drawing -----------------------------------------------------------------
@@ -237,12 +267,12 @@
 
   function begin(pt) {
     stroke = outbox.newStroke(color, width);
-    stroke.local = { color: color, width: width, points: [pt] };
+    stroke.local = { key: "s" + ++strokeKeys, color: color, width: width, points: [pt], ended: false };
     local.push(stroke.local);
     if (local.length > LOCAL_STROKES) local.shift();
     pending.push(pt);
     drawn++;
-    paint(local[local.length - 1], pt, pt);
+    paint(stroke.local, [pt]);
     if (navigator.vibrate) {
       try {
         navigator.vibrate(8);
@@ -253,7 +283,7 @@
   }
 
   function extend(pt, e) {
-    var s = local[local.length - 1];
+    var s = stroke.local;
     var last = s.points[s.points.length - 1];
     var dx = (pt[0] - last[0]) * view.w;
     var dy = (pt[1] - last[1]) * view.h;
@@ -261,12 +291,16 @@
     s.points.push(pt);
     pending.push(pt);
     drawn++;
-    paint(s, last, pt);
+    paint(s, [pt]);
   }
 
   function finish() {
     if (stroke) {
       batch(true);
+      if (stroke.local && !stroke.local.ended) {
+        stroke.local.ended = true;
+        paint(stroke.local, [], true); // the curve's last half, to the last point
+      }
       stroke = null;
     }
   }
@@ -290,7 +324,7 @@
     if (left < 1 || outbox.full()) {
       finish(); // the line stops here; it goes on from the finger when ink is back
       dry = true;
-      showHint(outbox.full() ? "Waiting for the connection…" : "Out of ink: it refills in a moment");
+      showHint(outbox.full() ? "Waiting for the connection…" : "Out of ink: it refills in a moment", true);
       return;
     }
     if (!stroke) begin(pt);
@@ -353,6 +387,11 @@
     var share = Math.max(0, Math.min(1, inkLeft(t) / ink.burst));
     el.fill.style.transform = "scaleX(" + share.toFixed(3) + ")";
     el.meter.classList.toggle("low", share < 0.15 || dry);
+    var percent = Math.round(share * 100);
+    if (percent !== meterShown) {
+      meterShown = percent;
+      el.meter.setAttribute("aria-valuenow", String(percent));
+    }
     requestAnimationFrame(renderMeter);
   }
 
@@ -464,6 +503,7 @@
     if (color !== before && outbox.recolor(before, color)) redraw();
     outbox.welcome(m.acked);
     ink.anchor(m.ink, 0, now());
+    if (m.state === "full" && m.position) position = m.position; // a place in line
     setState(m.state === "live" && fullBeforeWelcome ? "full" : m.state, position);
     pump();
   }
@@ -546,9 +586,23 @@
     }
   }
 
-  function showHint(text) {
-    el.hint.textContent = text;
-    el.hint.hidden = !text;
+  /* The hint line under the pad: a passing warning (out of ink, waiting), else how to
+     draw, and whether turning the phone gives a bigger pad. */
+  function showHint(text, warn) {
+    hintText = text || "";
+    var line = hintText;
+    if (!line) {
+      line = document.body.classList.contains("side") ? "Draw with one finger" : BASE_HINT;
+      if (turn) {
+        var aspect = exhibit.aspect || 16 / 9;
+        line = aspect >= 1
+          ? "Draw with one finger · turn sideways for a bigger pad"
+          : "Draw with one finger · turn upright for a bigger pad";
+      }
+    }
+    el.hint.textContent = line;
+    el.hint.classList.toggle("warn", !!(hintText && warn !== false));
+    el.hint.dataset.turn = String(turn);
   }
 
   // -- wiring ------------------------------------------------------------------
