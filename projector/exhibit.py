@@ -28,6 +28,7 @@ class ExhibitSnapshot:
     max_connections_per_device: int = 3
     fade_seconds: int = 0
     attract_seconds: int = 120
+    delay_seconds: int = 0  # the museum-safe delay (projector.delay); 0 is off
     closed: bool = False  # closed by the opening hours
     closed_message: str = ""
     blocked: frozenset[str] = field(default_factory=frozenset)
@@ -107,6 +108,7 @@ def exhibit_snapshot_load() -> ExhibitSnapshot:
         max_connections_per_device=int(exhibit.max_connections_per_device),
         fade_seconds=int(exhibit.fade_seconds),
         attract_seconds=int(exhibit.attract_seconds),
+        delay_seconds=int(exhibit.delay_seconds),
         closed=bool(exhibit.closed),
         closed_message=exhibit.closed_message,
         blocked=frozenset(Device.objects.filter(blocked=True).values_list("id", flat=True)),

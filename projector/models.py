@@ -64,6 +64,11 @@ class Exhibit(models.Model):
     attract_seconds = models.PositiveIntegerField(
         default=120, help_text="Show the big QR code after this long without drawing."
     )
+    delay_seconds = models.PositiveIntegerField(
+        default=0,
+        help_text="Museum-safe delay: strokes reach the wall this many seconds after they "
+        "are drawn; 0 is off. (Not in effect until the Mixer holds strokes: projector.delay.)",
+    )
     closed = models.BooleanField(
         default=False, help_text="Closed by the opening hours: the wall shows the closing message."
     )
