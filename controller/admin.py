@@ -87,10 +87,10 @@ class DeviceAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="on the wall now")
+    @admin.display(description="what it drew (this sheet)")
     def thumbnail(self, device: Device) -> str:
         return format_html(
-            '<img src="{}" width="120" loading="lazy" alt="" class="device-thumbnail" '
+            '<img src="{}" width="96" loading="lazy" alt="" class="device-thumbnail" '
             'style="background:#111;border:1px solid #888;max-width:none">',
             reverse("admin:device-thumbnail", args=[device.pk]),
         )

@@ -12,6 +12,8 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminTimeWidget
+from django.db import models
 from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
@@ -129,10 +131,23 @@ class ExhibitForm(forms.ModelForm):
         help_text="Width : height of the projected picture; phones letterbox to it.",
     )
 
+    closed_message = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Closing message",
+        help_text="What the wall says while the gallery is closed (opening hours).",
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
+
     class Meta:
         model = Exhibit
         fields = EXHIBIT_EDITABLE
         widgets = {"background": forms.TextInput(attrs={"type": "color"})}
+
+    def clean_closed_message(self) -> str:
+        """Left empty (or not posted): keep the message the wall has."""
+        message = self.cleaned_data.get("closed_message", "").strip()
+        return message or self.instance.closed_message or Exhibit().closed_message
 
     def clean_background(self) -> str:
         background = self.cleaned_data["background"]
@@ -340,6 +355,7 @@ class SheetAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra = {
+            "title": "The archive: every picture the wall has shown",
             "can_reset": self.has_change_permission(request),
             "speeds": REPLAY_SPEEDS,
             "fps_choices": FPS_CHOICES,
@@ -499,6 +515,9 @@ class OpeningHoursAdmin(admin.ModelAdmin):
     list_editable = ("is_open", "opens", "closes")
     change_list_template = "admin/projector/openinghours/change_list.html"
     actions = None
+    formfield_overrides = {
+        models.TimeField: {"widget": AdminTimeWidget(format="%H:%M")},
+    }
 
     def has_add_permission(self, request) -> bool:
         return False  # seven rows, made by the migration
@@ -513,6 +532,7 @@ class OpeningHoursAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         state = ScheduleState.objects.filter(pk=1).first()
         extra = {
+            "title": "Opening hours",
             "next_transition": hours_next(),
             "last_state": state if state and state.last_at else None,
             "time_zone": settings.TIME_ZONE,

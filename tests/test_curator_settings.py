@@ -143,3 +143,12 @@ def test_errors_are_in_words(admin_client, announced, changes, words):
     assert response.status_code == 200
     assert words in response.content.decode()
     assert Exhibit.load().updated_at == before and announced == []
+
+
+def test_the_closing_message_is_kept_when_left_out(admin_client, announced):
+    pairs = [(k, v) for k, v in form(closed_message="Back at ten.") if k != "title"]
+    assert post(admin_client, pairs + [("title", "Wall")]).status_code == 302
+    assert Exhibit.load().closed_message == "Back at ten."
+    without = [(k, v) for k, v in form() if k != "closed_message"]
+    assert post(admin_client, without).status_code == 302
+    assert Exhibit.load().closed_message == "Back at ten."
