@@ -106,7 +106,11 @@ def hours_tick(now: datetime | None = None) -> Transition | None:
     due = hours_due(now)
     if due is None:
         return None
-    ScheduleState.objects.get_or_create(pk=1)
+    state = ScheduleState.objects.filter(pk=1).first()
+    if state is None:
+        ScheduleState.objects.get_or_create(pk=1)
+    elif state.last_at is not None and state.last_at >= due.at:
+        return None  # the common case, read without taking the lock
     with transaction.atomic():
         state = ScheduleState.objects.select_for_update().get(pk=1)
         if state.last_at is not None and state.last_at >= due.at:
