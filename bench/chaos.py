@@ -194,8 +194,8 @@ def notes(name: str, outcome: scenarios.Outcome) -> str:
         )  # noqa: E501
     elif name == "idle":
         parts.append(
-            f"real phone {f['welcome_state']}, idle sockets released "
-            f"{f['idle_released_after']} s after opening"
+            f"real phone {f['welcome_state']}; idle sockets let go {f['idle_let_go_after']} s "
+            f"after opening, TCP closed after {f['idle_tcp_closed_after']} s"
         )
     elif name == "storm":
         parts.append(f"welcomed again p50 {f['welcomed_p50']} s, p95 {f['welcomed_p95']} s")

@@ -385,7 +385,12 @@ class Crowd:
     def draw(self, seconds: float, **options) -> None:
         """Every phone draws (in the background) for `seconds`."""
         until = time.monotonic() + seconds
-        self._drawing = [asyncio.create_task(p.draw(until=until, **options)) for p in self.phones]
+
+        async def draw(phone: SimPhone) -> None:
+            await asyncio.sleep(phone.rng.uniform(0, 0.3))  # not all in step
+            await phone.draw(until=until, **options)
+
+        self._drawing = [asyncio.create_task(draw(p)) for p in self.phones]
 
     def stop_drawing(self) -> None:
         """Every phone finishes the stroke it is drawing and draws no more."""

@@ -2,7 +2,13 @@
 
 import pytest
 
-from tests.faults.scenarios import HELLO_TIMEOUT, assert_held, idle_sockets, reconnect_storm
+from tests.faults.scenarios import (
+    CLOSE_HANDSHAKE,
+    HELLO_TIMEOUT,
+    assert_held,
+    idle_sockets,
+    reconnect_storm,
+)
 
 pytestmark = [pytest.mark.database, pytest.mark.timeout(150)]
 
@@ -16,9 +22,13 @@ async def test_500_sockets_that_never_say_hello_do_not_delay_a_real_phone(
     assert facts["welcome_state"] == "live", "the phone is live, not queued: " + explain
     assert "full" not in facts["states"], explain
     assert not outcome.audit.dropped and not outcome.audit.refused, explain
-    # They go by themselves, after the hello timeout.
+    # They go by themselves, after the hello timeout: let go by the server then, their
+    # TCP connections closed once the closing handshake times out.
+    assert facts["idle_let_go_after"] is not None, explain
+    assert facts["idle_let_go_after"] <= HELLO_TIMEOUT + 5, explain
+    assert facts["idle_tcp_closed_after"] is not None, explain
+    assert facts["idle_tcp_closed_after"] <= HELLO_TIMEOUT + CLOSE_HANDSHAKE + 5, explain
     assert facts["idle_still_held"] == 0, explain
-    assert facts["idle_released_after"] <= HELLO_TIMEOUT + 10, explain
     assert_held(outcome, memory_mb=100)
 
 
