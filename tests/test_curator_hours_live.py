@@ -15,12 +15,15 @@ from tests.clients import PhoneClient
 from tests.parts import ROOT
 from tests.test_curator_live import WallListener, phone_cookie, until
 
+# The schedule starts at the test clock's last closing before the opening; the
+# server's own loop (real time, years earlier) then finds nothing due.
 SETUP = """
 from datetime import datetime, time, timezone
-from projector.hours import hours_tick
-from projector.models import OpeningHours
+from projector.models import OpeningHours, ScheduleState
+ScheduleState.objects.filter(pk=1).update(
+    last_kind="close", last_at=datetime(2030, 2, 25, 18, 0, tzinfo=timezone.utc)
+)
 OpeningHours.objects.filter(weekday=0).update(is_open=True, opens=time(10), closes=time(18))
-hours_tick(datetime(2030, 3, 4, 9, 0, tzinfo=timezone.utc))
 """
 
 
@@ -82,5 +85,41 @@ async def test_two_processes_apply_each_transition_once(start_server, redis_serv
     await until(closed_told, what="the wall told it is closed")
     assert len(sheets(server)) == len(after), "a closing keeps the picture"
     assert len(wall.of("reset")) == 1
+    await phone.close()
+    await wall.close()
+
+
+@pytest.mark.timeout(180)
+async def test_the_workers_own_loops_apply_an_opening_once(start_server, redis_server):
+    """No test clock here: both workers' hours loops (real time, every few seconds)
+    meet an opening due a few seconds from now; exactly one of them applies it."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    opens, closes = now + timedelta(seconds=6), now + timedelta(seconds=40)
+    if closes.date() != now.date():
+        pytest.skip("too close to midnight for a same-day opening")
+    server = start_server(workers=2, redis_url=redis_server.url)
+    setup = f"""
+from datetime import datetime, time, timezone
+from projector.models import OpeningHours, ScheduleState
+ScheduleState.objects.filter(pk=1).update(
+    last_kind="close", last_at=datetime.fromisoformat("{now.isoformat()}")
+)
+OpeningHours.objects.filter(weekday={now.weekday()}).update(
+    is_open=True, opens=time({opens.hour}, {opens.minute}, {opens.second}),
+    closes=time({closes.hour}, {closes.minute}, {closes.second}),
+)
+"""
+    server.manage("shell", "-c", setup)
+    wall = await WallListener(server).connect()
+    phone = PhoneClient(server.ws, server.origin, cookie=phone_cookie(server))
+    await phone.connect()
+    before = sheets(server)
+    await until(lambda: wall.of("reset"), timeout=45, what="the opening's reset")
+    assert {"type": "state", "state": "paused"} not in phone.states, "nothing closed yet"
+    await until(lambda: {"type": "state", "state": "paused"} in phone.states, timeout=60)
+    assert len(wall.of("reset")) == 1, "one opening, one reset, with two workers ticking"
+    assert len(sheets(server)) == len(before) + 1
     await phone.close()
     await wall.close()
