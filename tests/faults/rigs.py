@@ -265,6 +265,7 @@ class FrameWatch:
 
     server: Server
     arrivals: list[float] = field(default_factory=list)
+    by_origin: dict[str, list[float]] = field(default_factory=dict)  # each process's frames
     keys: set[str] = field(default_factory=set)
     closes: list[tuple[float, int | None]] = field(default_factory=list)
     _task: asyncio.Task | None = None
@@ -284,7 +285,9 @@ class FrameWatch:
                     async for text in ws:
                         message = json.loads(text)
                         if message.get("type") == "frame":
-                            self.arrivals.append(time.monotonic())
+                            now = time.monotonic()
+                            self.arrivals.append(now)
+                            self.by_origin.setdefault(message["origin"], []).append(now)
                             self.keys.update(s["key"] for s in message.get("segments", ()))
                     self.closes.append((time.monotonic(), ws.close_code))
             except (OSError, websockets.WebSocketException, TimeoutError):
@@ -295,8 +298,16 @@ class FrameWatch:
         return sum(1 for t in self.arrivals if start <= t <= end)
 
     def longest_silence(self, start: float, end: float) -> float:
-        times = [start, *(t for t in self.arrivals if start <= t <= end), end]
-        return max(b - a for a, b in zip(times, times[1:], strict=False))
+        """The longest time without a frame between `start` and `end`, from any process
+        that was sending frames just before `start` (with several workers, one frozen
+        process must not hide behind the others' frames)."""
+        longest = 0.0
+        for arrivals in self.by_origin.values():
+            if not any(start - 2 <= t <= start for t in arrivals):
+                continue
+            times = [start, *(t for t in arrivals if start <= t <= end), end]
+            longest = max(longest, *(b - a for a, b in zip(times, times[1:], strict=False)))
+        return longest
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -149,7 +149,8 @@ async def wall_stops_reading(
     database_url: str,
     *,
     phones: int = 20,
-    points: int = 5,
+    points: int = 4,
+    rate: float = 40,
     limit: float = 60,
     workers_count: int = 1,
     redis_url: str | None = None,
@@ -161,7 +162,7 @@ async def wall_stops_reading(
     healthy = FrameWatch(server)
     healthy.start()
     crowd, memory = await _warm(server, phones, seed=11)
-    crowd.draw(limit + 10, points=points)
+    crowd.draw(limit + 10, points=points, rate=rate)  # frames fill its buffers sooner
     await asyncio.sleep(1.5)
     memory.rebase()
     stalled = RawSocket(server, "/ws/wall/")
@@ -269,6 +270,12 @@ async def phone_stops_reading(
 # -- killed processes --------------------------------------------------------------
 
 
+def _connections_held(process: psutil.Process) -> int:
+    with contextlib.suppress(psutil.Error):
+        return sum(1 for c in process.net_connections(kind="tcp") if c.status == "ESTABLISHED")
+    return 0
+
+
 async def _until_all_acked_again(crowd: Crowd, moment: float, timeout: float) -> float | None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -307,7 +314,7 @@ async def kill(
     for _ in range(kills):
         moment = time.monotonic()
         if what == "worker":
-            victim = max(workers(server), key=lambda p: p.pid)
+            victim = max(workers(server), key=_connections_held)  # the busier one
             facts["killed"].append(victim.pid)
             os.kill(victim.pid, signal.SIGKILL)
         elif what == "archiver":
