@@ -14,6 +14,7 @@ def write_batches(batches, known_devices):
     """Store frames' segments in one transaction, as the writer's flush does."""
     return store_rows(*batch_rows(batches), known_devices)
 
+
 pytestmark = [pytest.mark.django_db, pytest.mark.database]
 
 
