@@ -49,6 +49,7 @@
       this.presence = new Map(); // origin -> {connected, drawing, at}
       this.sheet = null;
       this.clock = 0; // server_time - local time, from hello
+      this.oneWay = 0; // ms: an estimate of the server-to-wall delay (the page sets it)
       this.last = new Map(); // origin -> last frame seq seen
       this._clearModel();
       this.loaded = false;
@@ -81,7 +82,7 @@
       this.needed = new Map();
       this._cancelResync();
       if (hello && typeof hello.server_time === "number") {
-        this.clock = hello.server_time - this.o.now();
+        this.clock = hello.server_time - this.o.now() + this.oneWay;
       }
       if (hello && hello.exhibit) this.o.onExhibit(hello.exhibit);
       const fresh = hello && this.sheet !== null && hello.sheet !== this.sheet;
@@ -338,6 +339,15 @@
         else stroke.segments = kept;
       }
       return removed; // keys stay known: a resync must not bring faded ink back
+    }
+
+    // A server timestamp just received (a frame's or heartbeat's `time`): the clock
+    // offset is the fastest message's, plus the one-way delay estimate, so a
+    // latency measured with it is never below that delay (never negative).
+    clockSample(time) {
+      if (typeof time !== "number") return;
+      const offset = time - this.o.now() + this.oneWay;
+      if (offset > this.clock) this.clock = offset;
     }
 
     serverNow() {

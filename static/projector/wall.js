@@ -17,7 +17,7 @@
     exhibit: Object.assign({}, config.exhibit),
     presence: { connected: 0, drawing: 0 },
     lastInkAt: Date.now(),
-    attract: false,
+    attract: !params.has("replay"), // shown from the start: the template has it visible
     latencyMs: null,
     fps: 0,
     pointsPerSecond: 0,
@@ -35,7 +35,14 @@
     attract: document.getElementById("attract"),
     status: document.getElementById("status"),
     notice: document.getElementById("notice"),
+    banner: document.getElementById("banner"),
+    caption: document.getElementById("caption"),
   };
+
+  if (state.mode === "replay") {
+    el.attract.hidden = true;
+    el.join.hidden = true;
+  }
 
   // -- drawing --------------------------------------------------------------------
 
@@ -83,22 +90,48 @@
     pen.redraw(inkContext(), sync.strokes, state.box.w, state.box.h, fadeAlpha);
   }
 
-  // Letterbox the exhibit's aspect ratio in the window.
+  // The largest w x h of the exhibit's aspect inside a width x height area.
+  function fitIn(width, height, aspect) {
+    let w = Math.max(1, Math.floor(width));
+    let h = Math.round(w / aspect);
+    if (h > height) {
+      h = Math.max(1, Math.floor(height));
+      w = Math.round(h * aspect);
+    }
+    return { w, h };
+  }
+
+  // Letterbox the exhibit's aspect ratio in the window, leaving room for the join
+  // card beside or below the canvas (whichever keeps the canvas bigger): the card
+  // never hides ink. A replay has no join card, only a caption over the letterbox.
   function layout() {
     const W = window.innerWidth;
     const H = window.innerHeight;
     const aspect = state.exhibit.aspect || 16 / 9;
-    let w = W;
-    let h = Math.round(W / aspect);
-    if (h > H) {
-      h = H;
-      w = Math.round(H * aspect);
+    const pad = 16;
+    if (state.mode === "replay") {
+      const { w, h } = fitIn(W, H, aspect);
+      state.box = { x: Math.floor((W - w) / 2), y: Math.floor((H - h) / 2), w, h };
+    } else {
+      const card = joinCardSize(W, H);
+      const side = fitIn(W - card.w - 2 * pad, H, aspect);
+      const below = fitIn(W, H - card.h - 2 * pad, aspect);
+      if (side.w * side.h >= below.w * below.h) {
+        const room = W - card.w - 2 * pad;
+        state.box = { x: Math.floor((room - side.w) / 2), y: Math.floor((H - side.h) / 2), ...side };
+        el.join.style.right = pad + "px";
+        el.join.style.bottom = Math.max(pad, H - state.box.y - state.box.h) + "px";
+      } else {
+        const room = H - card.h - 2 * pad;
+        state.box = { x: Math.floor((W - below.w) / 2), y: Math.floor((room - below.h) / 2), ...below };
+        el.join.style.right = Math.max(pad, W - state.box.x - state.box.w) + "px";
+        el.join.style.bottom = pad + "px";
+      }
     }
-    state.box = { x: Math.floor((W - w) / 2), y: Math.floor((H - h) / 2), w, h };
-    placeJoinCard(W, H);
     if (!p5i) return;
     p5i.resizeCanvas(W, H);
     framed = false;
+    const { w, h } = state.box;
     if (ink) ink.resizeCanvas(w, h);
     else {
       ink = p5i.createGraphics(w, h);
@@ -107,30 +140,15 @@
     redrawAll(); // a new size: draw again from the data, not by stretching pixels
   }
 
-  // The QR code goes where it hides nothing: the letterbox margin when it is wide
-  // enough, else a small translucent card in the canvas's bottom-right corner.
-  function placeJoinCard(W, H) {
-    const box = state.box;
+  // The join card's size: the QR (20 % of the screen's short side, 120-320 px),
+  // the address and the count of phones under it, as laid out now (the count line is
+  // reserved even before the first presence report).
+  function joinCardSize(W, H) {
     const qr = Math.round(Math.max(120, Math.min(320, Math.min(W, H) * 0.2)));
-    const card = qr + 70; // the QR, the address and the count under it
-    const side = W - box.x - box.w;
-    const below = H - box.y - box.h;
-    const pad = 16;
     el.join.style.setProperty("--qr", qr + "px");
-    el.join.classList.remove("in-margin");
-    let right = box.x + pad;
-    let bottom = box.y + pad;
-    if (side >= qr + 2 * pad) {
-      right = Math.max(pad, (side - qr - 20) / 2);
-      bottom = Math.max(pad, box.y + pad);
-      el.join.classList.add("in-margin");
-    } else if (below >= card + pad) {
-      right = box.x + pad;
-      bottom = Math.max(pad, (below - card) / 2);
-      el.join.classList.add("in-margin");
-    }
-    el.join.style.right = right + "px";
-    el.join.style.bottom = bottom + "px";
+    const rect = el.join.getBoundingClientRect();
+    const countLine = el.joinCount.hidden ? Math.max(16, qr / 12) * 1.4 + 6 : 0;
+    return { w: Math.max(rect.width, qr + 20), h: Math.max(rect.height + countLine, qr + 60) };
   }
 
   // A slow fade: ink loses a little opacity every step; every fade_seconds the model
@@ -203,7 +221,10 @@
     onExhibit: applyExhibit,
     onPresence(totals) {
       state.presence = totals;
-      el.joinCount.hidden = false;
+      if (el.joinCount.hidden) {
+        el.joinCount.hidden = false;
+        layout(); // the card grew by a line: the canvas keeps clear of it
+      }
       el.joinCount.textContent =
         totals.connected === 1 ? "1 phone" : totals.connected + " phones";
       if (totals.drawing) el.joinCount.textContent += " · " + totals.drawing + " drawing";
@@ -219,6 +240,21 @@
     if (state.exhibit.aspect !== before.aspect) layout();
     const changed = (name) => state.exhibit[name] !== before[name];
     if (changed("fade_seconds") || changed("background")) redrawPending = true;
+    renderBanner();
+  }
+
+  // "Paused" while the curator has paused drawing; the opening hours' message while
+  // closed. Both come with the exhibit (hello, sheet, exhibit messages).
+  function renderBanner() {
+    let text = "";
+    if (state.mode === "live" && state.exhibit.closed) {
+      text = state.exhibit.closed_message || "Closed";
+    } else if (state.mode === "live" && (state.exhibit.paused || state.paused)) {
+      text = "Paused · drawing will be back in a moment";
+    }
+    el.banner.textContent = text;
+    el.banner.hidden = !text;
+    el.banner.dataset.kind = state.exhibit.closed ? "closed" : text ? "paused" : "";
   }
 
   // -- the connection --------------------------------------------------------------
@@ -246,6 +282,12 @@
     socket = ws;
     setConnection("connecting");
     lastMessageAt = Date.now();
+    const startedAt = performance.now();
+    ws.onopen = function () {
+      // The handshake is about two round trips (TCP, then the upgrade): a quarter
+      // of it is an estimate of the one-way delay, for the clock offset.
+      sync.oneWay = Math.max(0, (performance.now() - startedAt) / 4);
+    };
     ws.onmessage = function (event) {
       if (ws !== socket) return;
       lastMessageAt = Date.now();
@@ -280,6 +322,7 @@
           retry.ok();
           state.error = null;
           setConnection("live");
+          checkAttract(Date.now()); // a sheet with ink: the invitation steps aside at once
         },
         () => {
           if (ws === socket) ws.close(); // the sheet did not load: start over, later
@@ -287,9 +330,14 @@
       );
       return;
     }
+    if (message.type === "frame" || message.type === "heartbeat") sync.clockSample(message.time);
     if (message.type === "frame") {
-      state.latencyMs = sync.serverNow() - message.time;
+      state.latencyMs = Math.max(0, sync.serverNow() - message.time);
       if (sync.loaded && message.segments && message.segments.length) dismissAttract();
+    }
+    if (message.type === "state" && (message.state === "paused" || message.state === "live")) {
+      state.paused = message.state === "paused";
+      renderBanner();
     }
     sync.handle(message);
   }
@@ -368,6 +416,7 @@
       timeline[i].at = clock / speed;
     }
     if (sheet.exhibit) applyExhibit(sheet.exhibit);
+    showCaption(sheet, speed);
     state.replay = {
       sheet: sheet.sheet,
       speed,
@@ -377,6 +426,24 @@
       loop: params.get("loop") !== "0",
     };
     setConnection("replay");
+  }
+
+  // A replay says what it is (the sheet, its date, the speed) where the live wall
+  // has its join card: a replay is not a place to join.
+  function showCaption(sheet, speed) {
+    const parts = ["Sheet " + sheet.sheet];
+    if (typeof sheet.started_at === "number") {
+      parts.push(
+        new Date(sheet.started_at).toLocaleDateString(undefined, {
+          year: "numeric",
+          month: "long",
+          day: "numeric",
+        }),
+      );
+    }
+    parts.push("replay ×" + (Math.round(speed * 10) / 10));
+    el.caption.textContent = parts.join(" · ");
+    el.caption.hidden = false;
   }
 
   function replayFailed(text) {
@@ -414,9 +481,13 @@
     }
   }
 
+  // The invitation (title, big QR code, one line) shows while the sheet is empty,
+  // from the moment the page opens, and again when nobody drew for attract_seconds.
   function checkAttract(now) {
     const seconds = state.exhibit.attract_seconds || 0;
-    const due = state.mode === "live" && seconds > 0 && now - state.lastInkAt > seconds * 1000;
+    const empty = !sync.loaded ? state.attract : sync.strokes.size === 0;
+    const idle = seconds > 0 && now - state.lastInkAt > seconds * 1000;
+    const due = state.mode === "live" && (empty || idle);
     if (due !== state.attract) {
       state.attract = due;
       el.attract.hidden = !due;
