@@ -53,6 +53,7 @@ class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
             abort=transport_abort(self.base_send),
             limit_bytes=QUEUE_BYTES,
             on_slow=self.runtime.slow_client_closed,
+            on_closed=self.release_once,
         )
         exhibit = self.runtime.exhibit
         if self.device in exhibit.blocked:

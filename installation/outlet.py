@@ -40,12 +40,14 @@ class Outlet:
         abort: Callable[[], None],
         limit_bytes: int,
         on_slow: Callable[[], None] | None = None,
+        on_closed: Callable[[], Awaitable[None]] | None = None,
         slow_seconds: float = SLOW_SECONDS,
     ) -> None:
         self._send = send
         self._close = close
         self._abort = abort
         self._on_slow = on_slow
+        self._on_closed = on_closed
         self.limit_bytes = limit_bytes
         self.slow_seconds = slow_seconds
         self._queue: deque[str | int] = deque()  # texts, then maybe one close code
@@ -91,7 +93,8 @@ class Outlet:
         self._closing = True
         self._queue.clear()
         self._bytes = 0
-        self._task.cancel()
+        if self._task is not asyncio.current_task():
+            self._task.cancel()
 
     def _give_up(self) -> None:
         if self.slow:
@@ -139,6 +142,9 @@ class Outlet:
         except Exception:
             log.debug("closing a client failed", exc_info=True)
             self._abort()
+        if self._on_closed is not None:
+            # Closed by us: released now, not when (or if) the client's answer arrives.
+            await self._on_closed()
 
 
 def transport_abort(send: object) -> Callable[[], None]:

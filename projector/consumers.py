@@ -39,6 +39,7 @@ class ProjectorConsumer(Released, NoDatabaseDispatch, AsyncWebsocketConsumer):
             abort=transport_abort(self.base_send),
             limit_bytes=QUEUE_BYTES,
             on_slow=self.runtime.slow_client_closed,
+            on_closed=self.release_once,
         )
         exhibit = self.runtime.exhibit
         self.outlet.put(

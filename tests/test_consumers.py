@@ -1,5 +1,6 @@
 """The phone and wall consumers through channels.testing.WebsocketCommunicator."""
 
+import asyncio
 import json
 
 import pytest
@@ -303,8 +304,11 @@ async def test_a_wall_cannot_act_either(runtime):
 async def test_reconnecting_does_not_refill_ink(runtime):
     p = phone("d_ink")
     await hello(p, "client-ink-1")
-    await p.send_json_to(start(1, points=[(0.5, 0.5)] * 60))
-    level = (await next_of(p, "ack"))["ink"]
+    for seq in range(1, 7):  # 360 points: far more than refills while storage commits
+        await p.send_json_to(start(seq, stroke=seq, points=[(0.5, 0.5)] * 60))
+    while (ack := await next_of(p, "ack"))["seq"] < 6:
+        pass
+    level = ack["ink"]
     await p.disconnect()
     again = phone("d_ink")
     welcome = await hello(again, "client-ink-2")  # a new page load, same phone
@@ -328,3 +332,24 @@ async def test_one_gap_gets_one_seq_gap_and_the_resend_fills_it(runtime):
     assert runtime.violations["seq_gap"] == 1, "the messages behind the gap said nothing"
     assert runtime.mixer.points_in == 5
     await p.disconnect()
+
+
+async def test_phones_closed_for_garbage_leave_no_ghosts_in_the_line(runtime):
+    await Exhibit.objects.filter(pk=1).aupdate(max_drawing=2)
+    await runtime.reload()
+    for n in range(6):
+        ghost = phone(f"d_ghost{n}")
+        await hello(ghost, f"client-ghost{n}")
+        for _ in range(25):
+            await ghost.send_to(text_data="{garbage")
+        while (output := await ghost.receive_output(2))["type"] != "websocket.close":
+            pass
+        assert output["code"] == close_codes.POLICY_VIOLATION
+    await asyncio.sleep(0.05)
+    assert runtime.stats().phones == 0 and runtime.connections("d_ghost0") == 0
+    honest = phone("d_honest")
+    welcome = await hello(honest, "client-honest")
+    assert welcome["state"] == "live", "the ghosts kept no place in the line"
+    await honest.send_json_to(start(1))
+    assert "dropped" not in await next_of(honest, "ack", timeout=5)
+    await honest.disconnect()
