@@ -25,10 +25,21 @@ ROOT = Path(__file__).resolve().parent.parent
 # Git-ignored and docker-ignored; WALL_SECRET_KEY_FILE moves it (the tests do).
 SECRET_KEY_FILE = Path(os.environ.get("WALL_SECRET_KEY_FILE") or ROOT / ".secret_key")
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+# Asked of Django directly, answered by the exit status: `manage.py shell -c` prints
+# "N objects imported automatically" first (Django 5.2), so its output is no answer.
+CURATOR_FOUND, CURATOR_NONE = 0, 3
 HAS_CURATOR = (
-    "from django.contrib.auth import get_user_model; "
-    "print(get_user_model().objects.filter(is_superuser=True).exists())"
+    "import os, sys, django\n"
+    "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'installation.settings')\n"
+    "django.setup()\n"
+    "from django.contrib.auth import get_user_model\n"
+    "found = get_user_model().objects.filter(is_superuser=True, is_active=True).exists()\n"
+    f"sys.exit({CURATOR_FOUND} if found else {CURATOR_NONE})\n"
 )
+
+
+class CuratorCheckError(RuntimeError):
+    """Whether a curator exists could not be found out (the database did not answer)."""
 
 
 def lan_addresses() -> list[str]:
@@ -111,12 +122,30 @@ def manage(env: Mapping[str, str], *args: str, capture: bool = False) -> str:
 
 
 def curator_exists(env: Mapping[str, str]) -> bool:
-    return manage(env, "shell", "-c", HAS_CURATOR, capture=True).strip() == "True"
+    """Is there an active superuser? Django answers in a child process with the
+    server's environment, by exit status (no output is parsed)."""
+    result = subprocess.run(
+        [sys.executable, "-c", HAS_CURATOR],
+        cwd=ROOT,
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if result.returncode == CURATOR_FOUND:
+        return True
+    if result.returncode == CURATOR_NONE:
+        return False
+    raise CuratorCheckError(result.stderr.strip().splitlines()[-1:] or result.returncode)
 
 
 def curator_offer(env: Mapping[str, str], port: int) -> None:
     """Create the first curator account: ask in a terminal, else say how."""
-    if curator_exists(env):
+    try:
+        if curator_exists(env):
+            return
+    except CuratorCheckError as error:
+        print(f"\n  Could not check for a curator account: {error}\n", flush=True)
         return
     python = Path(sys.executable)
     if python.is_relative_to(ROOT):
