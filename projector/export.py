@@ -3,13 +3,19 @@
 Strokes are drawn as the wall draws them: through the midpoints of their points with
 quadratic curves, round caps and joins, in the order they were drawn. Removed
 segments are left out.
+
+The PNG is as clean as the SVG: drawn at SUPERSAMPLE times the size (curves cut into
+pieces of a few pixels, a round join at every vertex, so no notch where pieces meet)
+and scaled down with a box filter (anti-aliased edges). It is drawn in horizontal
+bands, so a 7680 px export holds tens of megabytes at a time, not gigabytes.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from PIL import Image, ImageDraw
 
@@ -19,7 +25,10 @@ from projector.sheets import sheet_canvas, sheet_strokes
 SVG_WIDTH = 1600
 PNG_WIDTH = 3840
 PNG_MIN_WIDTH, PNG_MAX_WIDTH = 64, 7680
-CURVE_STEPS = 6  # line pieces per curve in the PNG
+SUPERSAMPLE = 4  # the PNG is drawn this many times larger, then scaled down
+BAND_ROWS = 128  # output rows drawn at a time
+PIECE_PX = 3.0  # a curve is cut into straight pieces about this long (output px)
+MAX_PIECES = 64  # per quadratic curve
 
 
 @dataclass(slots=True)
@@ -74,17 +83,35 @@ def stroke_path(stroke: StoredStroke, width: float, height: float) -> str:
 def sheet_svg(*, sheet: Sheet, width: int = SVG_WIDTH, background: bool = True) -> str:
     """The sheet as an SVG document: one <path> per stored stroke."""
     aspect, color = sheet_canvas(sheet=sheet)
-    height = round(width / aspect)
+    return strokes_svg(
+        export_strokes(sheet=sheet),
+        width=width,
+        height=round(width / aspect),
+        background=color if background else None,
+        title=f"Sheet {sheet.pk}",
+    )
+
+
+def strokes_svg(
+    strokes: list[StoredStroke],
+    *,
+    width: int,
+    height: int,
+    background: str | None,
+    title: str = "",
+) -> str:
+    """Strokes as an SVG document `width` x `height`, on `background` (None: none)."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}">',
-        f"<title>Sheet {sheet.pk}</title>",
     ]
+    if title:
+        lines.append(f"<title>{escape(title)}</title>")
     if background:
-        lines.append(f'<rect width="{width}" height="{height}" fill={quoteattr(color)}/>')
+        lines.append(f'<rect width="{width}" height="{height}" fill={quoteattr(background)}/>')
     lines.append('<g fill="none" stroke-linecap="round" stroke-linejoin="round">')
-    for stroke in export_strokes(sheet=sheet):
+    for stroke in strokes:
         lines.append(
             f"<path d={quoteattr(stroke_path(stroke, width, height))} "
             f"stroke={quoteattr(stroke.color)} "
@@ -95,15 +122,18 @@ def sheet_svg(*, sheet: Sheet, width: int = SVG_WIDTH, background: bool = True) 
     return "\n".join(lines) + "\n"
 
 
-def _flatten(points: list[tuple[float, float]], width: int, height: int):
+def _flatten(points: list[tuple[float, float]], width: float, height: float):
+    """The stroke's curve as a polyline in pixels, in pieces of about PIECE_PX."""
     start, pieces = curve_pieces(points)
     out = [(start[0] * width, start[1] * height)]
     for control, end in pieces:
         x0, y0 = out[-1]
         cx, cy = control[0] * width, control[1] * height
         ex, ey = end[0] * width, end[1] * height
-        for step in range(1, CURVE_STEPS + 1):
-            t = step / CURVE_STEPS
+        length = math.hypot(cx - x0, cy - y0) + math.hypot(ex - cx, ey - cy)
+        steps = max(1, min(MAX_PIECES, math.ceil(length / PIECE_PX)))
+        for step in range(1, steps + 1):
+            t = step / steps
             u = 1 - t
             out.append(
                 (u * u * x0 + 2 * u * t * cx + t * t * ex, u * u * y0 + 2 * u * t * cy + t * t * ey)
@@ -111,21 +141,63 @@ def _flatten(points: list[tuple[float, float]], width: int, height: int):
     return out
 
 
+def _runs(points: list[tuple[float, float]], top: float, bottom: float):
+    """The stretches of a polyline whose pieces reach into rows top..bottom."""
+    if len(points) == 1:
+        if top <= points[0][1] <= bottom:
+            yield points
+        return
+    run: list[tuple[float, float]] = []
+    for a, b in zip(points, points[1:], strict=False):
+        if min(a[1], b[1]) <= bottom and max(a[1], b[1]) >= top:
+            if not run:
+                run.append(a)
+            run.append(b)
+        elif run:
+            yield run
+            run = []
+    if run:
+        yield run
+
+
+def _draw_band(draw: ImageDraw.ImageDraw, paths, top: int, rows: int, scale: int) -> None:
+    for color, line, points, (y_min, y_max) in paths:
+        reach = line / 2 + 1
+        if y_max < top - reach or y_min > top + rows + reach:
+            continue
+        width = max(1, round(line * scale))
+        radius = width / 2
+        for run in _runs(points, top - reach, top + rows + reach):
+            xy = [(x * scale, (y - top) * scale) for x, y in run]
+            if len(xy) > 1:
+                draw.line(xy, fill=color, width=width)
+            for x, y in xy:  # round joins and caps: no notch where pieces meet
+                draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=color)
+
+
+def strokes_png(strokes: list[StoredStroke], *, width: int, height: int, background: str) -> bytes:
+    """Strokes as an anti-aliased PNG `width` x `height` on `background`."""
+    paths = []
+    for stroke in strokes:
+        line = max(stroke.width * width, 0.5)  # the SVG's minimum width too
+        points = _flatten(stroke.points, width, height)
+        ys = [y for _, y in points]
+        paths.append((stroke.color, line, points, (min(ys), max(ys))))
+    image = Image.new("RGB", (width, height), background)
+    scale = SUPERSAMPLE
+    for top in range(0, height, BAND_ROWS):
+        rows = min(BAND_ROWS, height - top)
+        band = Image.new("RGB", (width * scale, rows * scale), background)
+        _draw_band(ImageDraw.Draw(band), paths, top, rows, scale)
+        image.paste(band.resize((width, rows), Image.Resampling.BOX), (0, top))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
 def sheet_png(*, sheet: Sheet, width: int = PNG_WIDTH) -> bytes:
     """The sheet as a PNG `width` pixels wide, at the exhibit's aspect ratio."""
     width = max(PNG_MIN_WIDTH, min(PNG_MAX_WIDTH, int(width)))
     aspect, color = sheet_canvas(sheet=sheet)
     height = max(1, round(width / aspect))
-    image = Image.new("RGB", (width, height), color)
-    draw = ImageDraw.Draw(image)
-    for stroke in export_strokes(sheet=sheet):
-        line = max(1, round(stroke.width * width))
-        points = _flatten(stroke.points, width, height)
-        if len(points) > 1:
-            draw.line(points, fill=stroke.color, width=line, joint="curve")
-        radius = line / 2
-        for x, y in (points[0], points[-1]):  # round caps
-            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=stroke.color)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False)
-    return buffer.getvalue()
+    return strokes_png(export_strokes(sheet=sheet), width=width, height=height, background=color)
