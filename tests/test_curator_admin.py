@@ -35,7 +35,9 @@ T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 def announced(monkeypatch):
     """What the services announce to processes and walls (after commit)."""
     calls: list[tuple[dict, ...]] = []
-    monkeypatch.setattr(moderation, "announce", lambda *messages: calls.append(messages) or True)
+    monkeypatch.setattr(
+        moderation, "announce", lambda *messages, **details: calls.append(messages) or True
+    )
     return calls
 
 

@@ -26,7 +26,9 @@ pytestmark = [
 @pytest.fixture
 def announced(monkeypatch):
     calls: list[tuple[dict, ...]] = []
-    monkeypatch.setattr(moderation, "announce", lambda *messages: calls.append(messages) or True)
+    monkeypatch.setattr(
+        moderation, "announce", lambda *messages, **details: calls.append(messages) or True
+    )
     return calls
 
 

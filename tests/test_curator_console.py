@@ -27,7 +27,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture
 def announced(monkeypatch):
     calls: list[tuple[dict, ...]] = []
-    monkeypatch.setattr(moderation, "announce", lambda *messages: calls.append(messages) or True)
+    monkeypatch.setattr(
+        moderation, "announce", lambda *messages, **details: calls.append(messages) or True
+    )
     return calls
 
 

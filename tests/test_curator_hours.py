@@ -39,7 +39,9 @@ def open_weekdays(*weekdays: int, opens=time(10), closes=time(18)) -> None:
 @pytest.fixture
 def announced(monkeypatch):
     calls: list[tuple[dict, ...]] = []
-    monkeypatch.setattr(moderation, "announce", lambda *messages: calls.append(messages) or True)
+    monkeypatch.setattr(
+        moderation, "announce", lambda *messages, **details: calls.append(messages) or True
+    )
     return calls
 
 
