@@ -62,7 +62,8 @@ class ExhibitSnapshot:
             "background": self.background,
             "fade_seconds": self.fade_seconds,
             "attract_seconds": self.attract_seconds,
-            # While closed by the opening hours the wall shows this message.
+            # The wall's banner: "paused", or while closed by the opening hours this message.
+            "paused": self.paused,
             "closed": self.closed,
             "closed_message": self.closed_message,
         }
