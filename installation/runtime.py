@@ -136,6 +136,7 @@ class Runtime:
         )
         self._ready = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self._late: set[asyncio.Task] = set()
         self._control_channel: str | None = None
         self.layer_ok = True
 
@@ -178,8 +179,11 @@ class Runtime:
         after = await sync_to_async(_load_and_close, thread_sensitive=False)()
         self.exhibit = after
         exhibit_remember(after)
+        if after.sheet != self.mixer.sheet:
+            self.mixer.held.clear()  # a reset: what waited belongs to the archived sheet
         self.mixer.sheet = after.sheet
         self.mixer.budget = after.wall_budget
+        self.mixer.held.set_delay(after.delay_seconds)
         if (before.ink_rate, before.ink_burst) != (after.ink_rate, after.ink_burst):
             self.ink.retune(after.ink_rate, after.ink_burst)
         self.line.admission.capacity = after.max_drawing
@@ -361,7 +365,25 @@ class Runtime:
 
     async def _on_control(self, message: dict) -> None:
         if message.get("type") == "exhibit.changed":
+            removed = message.get("removed")
+            if removed:
+                self.forget(removed)
             await self.reload()
+
+    def forget(self, device: str) -> None:
+        """The curator removed a phone's strokes: those held by the delay never show,
+        and those still on their way to the database are hidden once stored."""
+        if self.mixer.forget(device) or self.unstored:
+            task = asyncio.create_task(self._hide_late(device, self.exhibit.sheet))
+            self._late.add(task)
+            task.add_done_callback(self._late.discard)
+
+    async def _hide_late(self, device: str, sheet: int) -> None:
+        await asyncio.sleep(settings.STORE_FLUSH_MS / 1000 * 5 + 1)
+        try:
+            await sync_to_async(_hide_and_close, thread_sensitive=False)(device, sheet)
+        except Exception:
+            log.exception("hiding a removed phone's last strokes failed")
 
     async def _refresh_loop(self) -> None:
         while True:
@@ -393,6 +415,15 @@ class Runtime:
 
 async def _client_stored(client: str) -> list[tuple[str, int]]:
     return await sync_to_async(client_stored, thread_sensitive=False)(client)
+
+
+def _hide_and_close(device: str, sheet: int) -> None:
+    from projector.models import Segment
+
+    try:
+        Segment.objects.filter(sheet_id=sheet, device=device, removed=False).update(removed=True)
+    finally:
+        connection.close()
 
 
 def _load_and_close() -> ExhibitSnapshot:
@@ -431,7 +462,8 @@ def runtime_peek() -> Runtime | None:
     return _runtime
 
 
-async def control_broadcast() -> None:
-    """Tell every process to re-read the exhibit (after a curator change)."""
+async def control_broadcast(**details: str) -> None:
+    """Tell every process to re-read the exhibit (after a curator change); `removed`
+    names a phone whose strokes the curator removed."""
     layer = get_channel_layer()
-    await layer.group_send(CONTROL_GROUP, {"type": "exhibit.changed"})
+    await layer.group_send(CONTROL_GROUP, {"type": "exhibit.changed", **details})

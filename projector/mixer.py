@@ -10,6 +10,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 
+from projector.delay import DelayQueue
 from projector.fairshare import allocate, thin
 from projector.frames import AcceptedSegment, BatchSink, StoredBatch, encode_frame
 
@@ -59,6 +60,9 @@ class Mixer:
         self._outbox: asyncio.Queue[str] = asyncio.Queue(queue_size)
         self._tasks: list[asyncio.Task] = []
         self._soon = False  # an immediate frame is scheduled
+        # The museum-safe delay (0: off): stored at once, shown to walls after it.
+        self.held: DelayQueue[tuple[int, int, AcceptedSegment]] = DelayQueue(0)
+        self._released_seq = 0  # the last frame seq handed to walls
         self._last_added_at = -math.inf  # loop time of the last segment accepted
         self.frames_at_once = 0  # frames that left without waiting for a tick
         # Counters for the health page and the benchmark.
@@ -106,23 +110,58 @@ class Mixer:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
-    def flush(self) -> str | None:
-        """Mix the pending segments into one frame; returns its text (None if idle)."""
-        if not self._pending:
-            return None
-        segments, self._pending = self._pending, []
-        segments = share_budget(segments, self.budget)
-        self.seq += 1
+    def flush(self) -> list[str]:
+        """Mix the pending segments into one frame (stored at once) and return the texts
+        of the frames that may reach the walls now: this one, or, with the museum-safe
+        delay on, those whose delay has passed."""
+        frames: list[str] = []
+        if self._pending:
+            segments, self._pending = self._pending, []
+            segments = share_budget(segments, self.budget)
+            self.seq += 1
+            time_ms = int(time.time() * 1000)
+            self.points_out += sum(len(s.points) for s in segments)
+            if self._writer is not None:
+                self._writer.submit(StoredBatch(self.sheet, self.origin, self.seq, segments))
+            if self.held.delay or len(self.held):
+                for segment in segments:
+                    self.held.hold(segment.device, (self.seq, time_ms, segment))
+            else:
+                frames.append(self._frame(self.seq, time_ms, segments))
+        if len(self.held):
+            frames.extend(self._release())
+        return frames
+
+    def forget(self, device: str) -> int:
+        """The curator removed a phone's strokes: those still held never reach a wall."""
+        return len(self.held.remove_device(device))
+
+    def _release(self) -> list[str]:
+        """Frames whose delay has passed, with the same seqs they were stored under; a
+        frame whose every segment was removed goes out empty, so walls see no gap."""
+        frames: list[str] = []
+        group: list[AcceptedSegment] = []
+        group_seq, group_time = 0, 0
+        for seq, time_ms, segment in self.held.release():
+            if seq != group_seq and group:
+                frames.extend(self._frames_through(group_seq, group_time, group))
+                group = []
+            group_seq, group_time = seq, time_ms
+            group.append(segment)
+        if group:
+            frames.extend(self._frames_through(group_seq, group_time, group))
+        return frames
+
+    def _frames_through(self, seq: int, time_ms: int, segments: list) -> list[str]:
+        gaps = [self._frame(empty, time_ms, []) for empty in range(self._released_seq + 1, seq)]
+        return [*gaps, self._frame(seq, time_ms, segments)]
+
+    def _frame(self, seq: int, time_ms: int, segments: list[AcceptedSegment]) -> str:
+        """One frame's text for the walls, queued for the channel layer if it publishes."""
+        self._released_seq = seq
         text = encode_frame(
-            origin=self.origin,
-            seq=self.seq,
-            sheet=self.sheet,
-            time_ms=int(time.time() * 1000),
-            segments=segments,
+            origin=self.origin, seq=seq, sheet=self.sheet, time_ms=time_ms, segments=segments
         )
-        self.points_out += sum(len(s.points) for s in segments)
-        if self._writer is not None:
-            self._writer.submit(StoredBatch(self.sheet, self.origin, self.seq, segments))
         if self._publish is None:
             self.frames_sent += 1  # every wall is on this process: `deliver` is all
             return text
@@ -149,13 +188,12 @@ class Mixer:
 
     def _mix_now(self, at_tick: bool = False) -> None:
         try:
-            text = self.flush()
-            if text is None:
-                return
-            if not at_tick:
+            frames = self.flush()
+            if frames and not at_tick:
                 self.frames_at_once += 1
             if self._deliver is not None:
-                self._deliver(text)
+                for text in frames:
+                    self._deliver(text)
         except Exception:  # a bug here must not stop the wall
             log.exception("mixing a frame failed")
 

@@ -33,13 +33,15 @@ class ModerationError(Exception):
     """A curator action that cannot be done as asked (e.g. an unknown field)."""
 
 
-def announce(*wall_messages: dict) -> bool:
+def announce(*wall_messages: dict, removed: str = "") -> bool:
     """Make every process re-read the exhibit, then tell the walls; False if the
-    channel layer failed (processes still catch up within the runtime's refresh)."""
+    channel layer failed (processes still catch up within the runtime's refresh).
+    `removed` names a phone whose strokes are gone (the delay must drop what it holds)."""
 
     async def send() -> None:
         layer = get_channel_layer()
-        await asyncio.wait_for(control_broadcast(), SEND_TIMEOUT)
+        details = {"removed": removed} if removed else {}
+        await asyncio.wait_for(control_broadcast(**details), SEND_TIMEOUT)
         for message in wall_messages:
             event = {"type": "wall.message", "text": encode(message)}
             await asyncio.wait_for(layer.group_send(PROJECTOR_GROUP, event), SEND_TIMEOUT)
@@ -52,13 +54,13 @@ def announce(*wall_messages: dict) -> bool:
     return True
 
 
-def announce_on_commit(*, walls: object = ()) -> None:
+def announce_on_commit(*, walls: object = (), removed: str = "") -> None:
     """Announce after the surrounding transaction commits, so other processes read
     the new state. `walls` is a list of messages or a callable returning one."""
 
     def run() -> None:
         messages = walls() if callable(walls) else walls
-        announce(*messages)
+        announce(*messages, removed=removed)
 
     transaction.on_commit(run)
 
@@ -115,8 +117,9 @@ def device_strokes_remove(*, device: str, sheet: Sheet | None = None) -> int:
         hidden = Segment.objects.filter(sheet=sheet, device=device, removed=False).update(
             removed=True
         )
-        if hidden:
-            announce_on_commit(walls=[{"type": "redraw", "sheet": sheet.pk, "reason": "removed"}])
+        # Always: strokes held by the museum-safe delay are not in the database yet.
+        walls = [{"type": "redraw", "sheet": sheet.pk, "reason": "removed"}] if hidden else []
+        announce_on_commit(walls=walls, removed=device)
     log.info("curator removed %d segments of %s from sheet %d", hidden, device[:12], sheet.pk)
     return hidden
 

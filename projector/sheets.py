@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,17 +43,21 @@ def _sheet_new() -> Sheet:
     )
 
 
-def stored_through(*, origins: list[str]) -> dict[str, int]:
-    """Per server process, the highest frame seq whose segments are all stored.
+def stored_through(*, origins: list[str], before: datetime | None = None) -> dict[str, int]:
+    """Per server process, the highest frame seq whose segments are all stored (with
+    `before`: and accepted by then, the museum-safe delay's cut).
 
     A process's writer stores each frame in one transaction, in seq order, so the
     highest stored seq is a watermark. An index makes each lookup one probe.
     """
+    segments = Segment.objects.all()
+    if before is not None:
+        segments = segments.filter(created_at__lte=before)
     return {
         origin: last
         for origin in origins[:32]
         if (
-            last := Segment.objects.filter(origin=origin)
+            last := segments.filter(origin=origin)
             .order_by("-frame_seq")
             .values_list("frame_seq", flat=True)
             .first()
@@ -60,26 +66,35 @@ def stored_through(*, origins: list[str]) -> dict[str, int]:
     }
 
 
-def sheet_snapshot(*, sheet: Sheet, origins: list[str] = ()) -> dict:
+def sheet_snapshot(
+    *, sheet: Sheet, origins: list[str] = (), before: datetime | None = None
+) -> dict:
     """Everything a wall needs to draw a sheet, grouped by stroke in drawing order,
-    and the stored watermark of the sheet's processes and of `origins`."""
+    and the stored watermark of the sheet's processes and of `origins`. With `before`,
+    only what was accepted by then (what the museum-safe delay has let walls see)."""
     sheet_origins = set(
         Segment.objects.filter(sheet=sheet).values_list("origin", flat=True).distinct()
     )
-    stored = stored_through(origins=sorted(sheet_origins | set(origins)))
-    return {"sheet": sheet.pk, "stored": stored, "strokes": sheet_strokes(sheet=sheet)}
+    stored = stored_through(origins=sorted(sheet_origins | set(origins)), before=before)
+    strokes = sheet_strokes(sheet=sheet, before=before)
+    return {"sheet": sheet.pk, "stored": stored, "strokes": strokes}
 
 
 STROKE_COLUMNS = ("client", "seq", "stroke", "device", "color", "width", "points", "is_end")
 
 
-def sheet_strokes(*, sheet: Sheet, with_time: bool = False) -> list[dict]:
+def sheet_strokes(
+    *, sheet: Sheet, with_time: bool = False, before: datetime | None = None
+) -> list[dict]:
     """A sheet's visible strokes in drawing order, each with its segments in seq order;
     with `with_time`, each segment's `t` is when it was accepted (ms since the epoch).
 
     The one reading of stored strokes: the wall's sheet, the replay and the exports."""
     columns = (*STROKE_COLUMNS, "created_at") if with_time else STROKE_COLUMNS
-    rows = Segment.objects.filter(sheet=sheet, removed=False).order_by("id").values_list(*columns)
+    rows = Segment.objects.filter(sheet=sheet, removed=False)
+    if before is not None:
+        rows = rows.filter(created_at__lte=before)
+    rows = rows.order_by("id").values_list(*columns)
     strokes: dict[str, dict] = {}
     for row in rows.iterator(2000):
         client, seq, stroke, device, color, width, points, is_end = row[:8]

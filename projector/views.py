@@ -1,6 +1,7 @@
 import base64
 import hashlib
 import io
+from datetime import timedelta
 from functools import cache
 
 import orjson
@@ -11,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from installation.join import join_label, join_url
@@ -63,12 +65,24 @@ def wall(request):
     return response
 
 
+def _is_staff(request) -> bool:
+    try:
+        return bool(request.user.is_staff)
+    except DatabaseError:  # the session needs the database; a wall has none anyway
+        return False
+
+
 @require_GET
 def sheet(request):
     """The current sheet's strokes, for a wall that (re)connects."""
     origins = [o for o in request.GET.get("origins", "").split(",") if o][:32]
+    exhibit = exhibit_for_page()
+    # The museum-safe delay is kept here too: a wall that (re)loads sees only what the
+    # delay has let through. Staff (the console) see everything.
+    delay = exhibit.delay_seconds if not _is_staff(request) else 0
+    before = timezone.now() - timedelta(seconds=delay) if delay else None
     try:
-        body = sheet_snapshot(sheet=sheet_current(), origins=origins)
+        body = sheet_snapshot(sheet=sheet_current(), origins=origins, before=before)
     except DatabaseError:
         # The wall keeps its picture and asks again (docs/protocol.md, "Loading the sheet").
         response = HttpResponse(
@@ -78,7 +92,7 @@ def sheet(request):
         )
         response["Retry-After"] = str(SHEET_RETRY_SECONDS)
         return response
-    body["exhibit"] = exhibit_for_page().for_wall()
+    body["exhibit"] = exhibit.for_wall()
     response = HttpResponse(orjson.dumps(body), content_type="application/json")
     response["Cache-Control"] = "no-store"
     return response

@@ -1,6 +1,7 @@
 """The Mixer: one frame per tick, whatever the channel layer does."""
 
 import asyncio
+import time
 
 import orjson
 
@@ -146,7 +147,8 @@ async def test_the_budget_is_shared_per_tick():
     mixer = Mixer(origin="o1", publish=publish, writer=None, tick=1, budget=30)
     for phone, n in (("a", 60), ("b", 10), ("c", 10)):
         mixer.add(seg(f"client{phone}aaa", 1, n=n, device=phone))
-    frame = orjson.loads(mixer.flush())
+    (text,) = mixer.flush()
+    frame = orjson.loads(text)
     counts = {s["device"]: len(s["points"]) for s in frame["segments"]}
     assert counts == {"a": 10, "b": 10, "c": 10}
 
@@ -176,3 +178,31 @@ async def test_under_sustained_load_frames_still_leave_one_per_tick():
     await mixer.stop()
     assert mixer.frames_at_once <= 1, "only the first message found the room quiet"
     assert len(delivered) < 200 / 5, "many messages a frame, not a frame a message"
+
+
+def test_the_delay_stores_at_once_and_shows_later():
+    writer = Writer()
+    mixer = Mixer(origin="o1", publish=None, writer=writer, tick=1)
+    mixer.held.set_delay(0.2)
+    mixer.add(seg("clientAAAA", 1))
+    assert mixer.flush() == [], "nothing reaches a wall during the delay"
+    assert [b.frame_seq for b in writer.batches] == [1], "stored at once: the ack waits on it"
+    time.sleep(0.25)
+    (text,) = mixer.flush()
+    frame = orjson.loads(text)
+    assert frame["seq"] == 1 and [s["key"] for s in frame["segments"]] == ["clientAAAA:1"]
+
+
+def test_strokes_removed_during_the_delay_never_reach_a_wall():
+    mixer = Mixer(origin="o1", publish=None, writer=Writer(), tick=1)
+    mixer.held.set_delay(0.2)
+    mixer.add(seg("clientBAD1", 1, device="d_bad"))
+    assert mixer.flush() == []
+    mixer.add(seg("clientGOOD", 1, device="d_good"))
+    mixer.add(seg("clientBAD1", 2, device="d_bad"))
+    assert mixer.flush() == []
+    assert mixer.forget("d_bad") == 2
+    time.sleep(0.25)
+    frames = [orjson.loads(text) for text in mixer.flush()]
+    assert [f["seq"] for f in frames] == [1, 2], "the emptied frame still goes: no gap"
+    assert [[s["key"] for s in f["segments"]] for f in frames] == [[], ["clientGOOD:1"]]
