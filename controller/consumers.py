@@ -13,6 +13,7 @@ import logging
 
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from controller import close_codes
 from controller.devices import device_fallback, device_from_scope
@@ -25,7 +26,7 @@ from projector.frames import encode
 
 log = logging.getLogger(__name__)
 
-HELLO_TIMEOUT = 10.0
+HELLO_TIMEOUT = settings.HELLO_TIMEOUT
 IDLE_TIMEOUT = 15 * 60.0
 QUEUE_BYTES = 256 * 1024  # a phone's replies are small: this is many seconds of them
 

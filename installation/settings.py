@@ -227,6 +227,8 @@ STORE_PROCESS = os.environ.get("WALL_STORE_PROCESS", "1") != "0"
 # server holds this many (about 1 KB each, twice: server and archiver) and refuses
 # points past it, telling the phone (docs/protocol.md, "storage_full").
 STORE_BACKLOG_MAX = int(os.environ.get("WALL_STORE_BACKLOG_MAX", "50000"))
+# A connection that has not said hello by then is closed (4001, docs/protocol.md).
+HELLO_TIMEOUT = float(os.environ.get("WALL_HELLO_TIMEOUT", "10"))
 DEVICE_COOKIE = "wall_device"
 
 LOGGING = {

@@ -49,7 +49,8 @@ COLOR, WIDTH = DEFAULT_PALETTE[0], DEFAULT_BRUSHES[0]  # the exhibit's defaults
 def prepared(code: str = "") -> Server:
     """A server whose database `code` changed before it started (the exhibit, its
     limits and blocked devices are loaded at start)."""
-    server = Server()
+    # The hello timeout is short here, so the 4001 row does not wait 10 s.
+    server = Server(env={"WALL_HELLO_TIMEOUT": "2"})
     if code:
         server.manage("shell", "-c", code)
     server.start()
@@ -273,9 +274,8 @@ async def test_close_1009_an_oversized_frame(server):
 
 
 async def test_close_4001_no_hello(server):
-    # controller/consumers.HELLO_TIMEOUT is a constant (10 s): this row waits for it.
-    p = await phone(server, hello=False)
-    assert await p.closed(timeout=20) == 4001
+    p = await phone(server, hello=False)  # the server's hello timeout is 2 s (prepared)
+    assert await p.closed(timeout=10) == 4001
     await released(server, p.headers["Cookie"])
 
 
