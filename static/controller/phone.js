@@ -512,7 +512,9 @@
     if (m.type === "ack") {
       outbox.ack(m.seq, m.dropped);
       if (typeof m.ink === "number") ink.anchor(m.ink, outbox.inFlight(), now());
-      if (m.dropped === "out_of_ink") showHint("Out of ink: it refills in a moment");
+      if (m.dropped === "out_of_ink") showHint("Out of ink: it refills in a moment", true);
+      // The server's storage has been down so long its backlog is full: not drawn.
+      if (m.dropped === "storage_full") showHint("The wall cannot keep new lines just now", true);
     } else if (m.type === "error") {
       if (m.code === "seq_gap") outbox.seqGap(m.expected);
       else if (m.code === "client_taken") clientTaken();
