@@ -4,7 +4,7 @@ from the Procfile, a redis-server of its own, a fresh PostgreSQL database for ea
 fault. Prints a Markdown table (fault, acknowledged points lost, recovery time, peak
 memory) for the README, and writes it with the details to bench/results/chaos.md.
 
-    python -m bench.chaos                 # every fault, long forms (about 12 minutes)
+    python -m bench.chaos                 # every fault, long forms (about 6 minutes)
     python -m bench.chaos --quick         # the CI sizes (about 4 minutes)
     python -m bench.chaos --only storm,db # some of them (names below)
 

@@ -377,15 +377,20 @@ class SimPhone:
 
     def _next_wire(self, now: float, connection: int) -> dict | None:
         """The next message to put on the wire, or None (nothing, or no ink yet)."""
+        level = self._ink_now(now)
         if self.next_send <= self.seq:
-            sent = self.sent[self.next_send]  # a resend: same seq, ink already charged
+            # A resend, same seq. A server that never saw it charges it again, so it
+            # waits for ink like a new message (as the page's outbox does).
+            sent = self.sent[self.next_send]
+            if len(sent.points) > level:
+                return None
+            self.ink, self.ink_at = level - len(sent.points), now
             sent.sends += 1
             self.next_send += 1
             return self._wire(sent, connection)
         if not self.queue:
             return None
         item = self.queue[0]
-        level = self._ink_now(now)
         if len(item.points) > level:
             return None  # the page holds it back until the ink refills
         self.queue.popleft()

@@ -199,7 +199,8 @@ async def wall_stops_reading(
     _, body = health(server)
     facts["slow_closed"] = (body.get("process") or {}).get("slow_closed")
     return await _finish(
-        "a wall stops reading",
+        f"a wall stops reading ({phones} phones, {workers_count} worker"
+        + ("s)" if workers_count > 1 else ")"),
         server,
         crowd,
         database_url,
@@ -255,7 +256,7 @@ async def phone_stops_reading(
         "stalled_still_held": await asyncio.to_thread(stalled.held_by, server),
     }
     return await _finish(
-        "a phone stops reading",
+        f"a phone stops reading for {stall:.0f} s ({phones} phones)",
         server,
         crowd,
         database_url,
@@ -351,15 +352,19 @@ async def kill(
             "group": "SIGKILL of the process group",
             "sigterm": "SIGTERM",
         }[what]
-        + (f" (x{kills})" if kills > 1 else ""),
+        + f" ({phones} phones"
+        + (f", x{kills})" if kills > 1 else ")"),
         server,
         crowd,
         database_url,
         memory,
         workers_count=2 if two else 1,
         recovery=max(known) if len(known) == len(recoveries) else None,
-        recovery_what="until every phone had an ack again"
-        + (" (from the server answering)" if what in ("group", "sigterm") else ""),
+        recovery_what=(
+            "from the server answering until every phone had an ack again"
+            if what in ("group", "sigterm")
+            else "from the kill until every phone had an ack again"
+        ),
         facts=facts,
     )
 
@@ -410,7 +415,7 @@ async def redis_down(
         "phone_closes": len(crowd.closes()),
     }
     return await _finish(
-        f"Redis down {down:.0f} s, 2 workers",
+        f"Redis down {down:.0f} s ({phones} phones, 2 workers)",
         server,
         crowd,
         database_url,
@@ -473,7 +478,7 @@ async def database_refuses(
     facts["healthz_ok_after"] = healthy_again
     crowd.stop_drawing()
     return await _finish(
-        f"database refuses connections {down:.0f} s",
+        f"the database refuses connections {down:.0f} s ({phones} phones)",
         server,
         crowd,
         database_url,
