@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from bench.loadgen import Target
+from bench.parts import RedisServer, Server, free_port, wait_for
 from installation.procfile import procfile_command
-from tests.parts import RedisServer, Server, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,8 +49,8 @@ def production_env(layer: str) -> dict[str, str]:
 
 
 class BenchServer(Server):
-    """tests.parts.Server, prepared once: migrated and the bench exhibit saved; later
-    servers copy the migrated SQLite file."""
+    """bench.parts.Server (the Procfile's web line), prepared once: migrated and the
+    bench exhibit saved; later servers copy the migrated SQLite file."""
 
     def collect_static(self) -> None:
         """Pages need collected statics with debug off: the phone page (where each
@@ -100,8 +100,21 @@ class System:
     def target(self) -> Target:
         raise NotImplementedError
 
+    @property
+    def targets(self) -> list[Target]:
+        """Every server phones may draw on (one, except in the scale-out)."""
+        return [self.target]
+
     def server_pid(self) -> int | None:
         raise NotImplementedError
+
+    def server_pids(self) -> list[int | None]:
+        """One pid per server process tree (one, except in the scale-out)."""
+        return [self.server_pid()]
+
+    @property
+    def redis_url(self) -> str | None:
+        return self.redis.url if self.redis is not None else None
 
     def redis_pid(self) -> int | None:
         if self.redis is not None and self.redis.process is not None:

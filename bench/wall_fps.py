@@ -7,7 +7,7 @@ import contextlib
 import os
 import time
 
-from tests.parts import CHROMIUM, CHROMIUM_ARGS
+from bench.parts import CHROMIUM, CHROMIUM_ARGS
 
 COUNT_FRAMES = """(ms) => new Promise((resolve) => {
   let frames = 0, worst = 0, last = performance.now();
