@@ -67,7 +67,11 @@ def stored_through(*, origins: list[str], before: datetime | None = None) -> dic
 
 
 def sheet_snapshot(
-    *, sheet: Sheet, origins: list[str] = (), before: datetime | None = None
+    *,
+    sheet: Sheet,
+    origins: list[str] = (),
+    before: datetime | None = None,
+    pending_after: datetime | None = None,
 ) -> dict:
     """Everything a wall needs to draw a sheet, grouped by stroke in drawing order,
     and the stored watermark of the sheet's processes and of `origins`. With `before`,
@@ -76,7 +80,7 @@ def sheet_snapshot(
         Segment.objects.filter(sheet=sheet).values_list("origin", flat=True).distinct()
     )
     stored = stored_through(origins=sorted(sheet_origins | set(origins)), before=before)
-    strokes = sheet_strokes(sheet=sheet, before=before)
+    strokes = sheet_strokes(sheet=sheet, before=before, pending_after=pending_after)
     return {"sheet": sheet.pk, "stored": stored, "strokes": strokes}
 
 
@@ -84,13 +88,20 @@ STROKE_COLUMNS = ("client", "seq", "stroke", "device", "color", "width", "points
 
 
 def sheet_strokes(
-    *, sheet: Sheet, with_time: bool = False, before: datetime | None = None
+    *,
+    sheet: Sheet,
+    with_time: bool = False,
+    before: datetime | None = None,
+    pending_after: datetime | None = None,
 ) -> list[dict]:
     """A sheet's visible strokes in drawing order, each with its segments in seq order;
-    with `with_time`, each segment's `t` is when it was accepted (ms since the epoch).
+    with `with_time`, each segment's `t` is when it was accepted (ms since the epoch);
+    with `before`, only segments accepted by then; with `pending_after`, segments
+    accepted later carry `"pending": true` (the museum-safe delay still holds them).
 
     The one reading of stored strokes: the wall's sheet, the replay and the exports."""
-    columns = (*STROKE_COLUMNS, "created_at") if with_time else STROKE_COLUMNS
+    timed = with_time or pending_after is not None
+    columns = (*STROKE_COLUMNS, "created_at") if timed else STROKE_COLUMNS
     rows = Segment.objects.filter(sheet=sheet, removed=False)
     if before is not None:
         rows = rows.filter(created_at__lte=before)
@@ -111,6 +122,8 @@ def sheet_strokes(
         segment = {"key": f"{client}:{seq}", "points": points, "end": is_end}
         if with_time:
             segment["t"] = int(row[8].timestamp() * 1000)
+        if pending_after is not None and row[8] > pending_after:
+            segment["pending"] = True
         entry["segments"].append((seq, segment))
     for entry in strokes.values():
         # Stored order is acceptance order; a resend after a reconnect can come later.

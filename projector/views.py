@@ -78,11 +78,17 @@ def sheet(request):
     origins = [o for o in request.GET.get("origins", "").split(",") if o][:32]
     exhibit = exhibit_for_page()
     # The museum-safe delay is kept here too: a wall that (re)loads sees only what the
-    # delay has let through. Staff (the console) see everything.
-    delay = exhibit.delay_seconds if not _is_staff(request) else 0
-    before = timezone.now() - timedelta(seconds=delay) if delay else None
+    # delay has let through. Staff (the console) see everything, what waits marked.
+    cut = timezone.now() - timedelta(seconds=exhibit.delay_seconds)
+    staff = exhibit.delay_seconds > 0 and _is_staff(request)
+    before = cut if exhibit.delay_seconds and not staff else None
     try:
-        body = sheet_snapshot(sheet=sheet_current(), origins=origins, before=before)
+        body = sheet_snapshot(
+            sheet=sheet_current(),
+            origins=origins,
+            before=before,
+            pending_after=cut if staff else None,
+        )
     except DatabaseError:
         # The wall keeps its picture and asks again (docs/protocol.md, "Loading the sheet").
         response = HttpResponse(

@@ -48,3 +48,20 @@ async def test_a_stroke_waits_out_the_delay_and_a_removed_one_never_shows(runtim
     assert keys == ["client-good:1"], "the good stroke after the delay, the removed never"
     for comm in (good, bad, w):
         await comm.disconnect()
+
+
+def test_the_sheet_keeps_the_delay_for_walls_and_marks_it_for_staff(client, admin_client):
+    from projector.frames import AcceptedSegment
+    from projector.sheets import sheet_current
+    from projector.storage import StoredBatch, batch_rows, store_rows
+
+    exhibit = Exhibit.load()
+    exhibit.delay_seconds = 30
+    exhibit.save()
+    segment = AcceptedSegment("d_new", "client-new1", 1, 1, "#f94144", 0.006,
+                              [(0.1, 0.1)], True, False, time.time())  # fmt: skip
+    store_rows(*batch_rows([StoredBatch(sheet_current().pk, "o1", 1, [segment])]), {})
+    wall_view = client.get("/projector/sheet/").json()
+    assert wall_view["strokes"] == [] and wall_view["stored"] == {}, "held from walls"
+    (stroke,) = admin_client.get("/projector/sheet/").json()["strokes"]
+    assert stroke["segments"][0]["pending"] is True, "the console sees it, marked"
