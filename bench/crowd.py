@@ -21,7 +21,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import profile
+from bench import memory, profile
 from bench.report import table_header, table_line, write_csv, write_plot
 from bench.step import CONTEXT, Options, StepResult, run_step
 from bench.systems import (
@@ -157,6 +157,51 @@ def _step_holds(run: Run, system: System, phones: int, options: Options, confirm
         return False
 
 
+def cost(run: Run, names: list[str], loads: list[int], options: Options) -> dict:
+    """CPU-seconds per 1,000 phone messages and the ack delay at fixed loads, for every
+    system: a measure that does not hang on where the knee falls. A sweep row at that
+    load is used when there is one (the last attempt); a system that dropped out of the
+    sweep below it is started again and measured there, held or not."""
+    figures: dict = {}
+    for name in names:
+        rows = {}
+        for phones in loads:
+            found = [
+                r
+                for r in run.results
+                if r.system == name and r.phones == phones and r.scenario.startswith("sweep")
+            ]
+            if found:
+                rows[phones] = found[-1]
+        missing = [n for n in loads if n not in rows]
+        if missing:
+            system = make_system(name)
+            run.say(f"{name}: cost at {missing} phones (beyond where it held)")
+            try:
+                system.start()
+                for phones in missing:
+                    rows[phones] = run_step(system, phones, options, scenario="cost")
+                    run.add(rows[phones])
+                    time.sleep(0.5)
+            except Exception as error:
+                run.say(f"{name} cost failed: {error!r}\n{system.log()}")
+            finally:
+                system.stop()
+        figures[name] = {
+            phones: {
+                "cpu_s_per_1k": row.cpu_s_per_1k,
+                "ack_p50_ms": row.ack_p50_ms,
+                "ack_p99_ms": row.ack_p99_ms,
+                "p99_ms": row.p99_ms,
+                "held": row.held,
+                "redis_cmds_per_s": row.redis_cmds_per_s,
+                "msgs_in_per_s": row.msgs_in_per_s,
+            }
+            for phones, row in rows.items()
+        }
+    return figures
+
+
 def flood(run: Run, phones: int, options: Options) -> None:
     """Honest phones' latency without and with one flooder, on one server."""
     system = Installation(workers=1)
@@ -285,6 +330,12 @@ def ratio(mine: int, theirs: int, mine_capped: bool) -> str:
     return f"{'>=' if mine_capped else ''}{value:.2f}"
 
 
+def _fmt(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:g}"
+
+
 def summary(run: Run, held: dict[str, int], steps: list[int]) -> str:
     top = steps[-1]
     lines = ["", "Most phones held (p99 <= 100 ms, nothing accepted lost, all answered):"]
@@ -292,6 +343,41 @@ def summary(run: Run, held: dict[str, int], steps: list[int]) -> str:
         lines.append(
             f"  {name:18} {count}{' (the sweep top: not saturated)' if count == top else ''}"
         )
+    costs = run.extras.get("cost") or {}
+    if costs:
+        loads = sorted({n for figures in costs.values() for n in figures})
+        lines.append(
+            "At fixed loads: server CPU-seconds per 1,000 phone messages; ack delay "
+            "p50/p99 ms (send -> the ack covering it); p99 latency ms (* = not held):"
+        )
+        for name, figures in costs.items():
+            cells = []
+            for n in loads:
+                f = figures.get(n)
+                if f is None:
+                    cells.append(f"{n}: -")
+                    continue
+                cells.append(
+                    f"{n}: {_fmt(f['cpu_s_per_1k'])} cpu-s/1k, ack {_fmt(f['ack_p50_ms'])}/"
+                    f"{_fmt(f['ack_p99_ms'])}, p99 {_fmt(f['p99_ms'])}{'' if f['held'] else '*'}"
+                )
+            lines.append(f"  {name:18} " + "; ".join(cells))
+        mine, relay = costs.get("installation-1w", {}), costs.get("bare-relay", {})
+        for n in loads:
+            a, b = mine.get(n, {}).get("cpu_s_per_1k"), relay.get(n, {}).get("cpu_s_per_1k")
+            if a and b and not (math.isnan(a) or math.isnan(b)):
+                lines.append(
+                    f"  CPU per message at {n} phones: installation-1w / bare-relay = {a / b:.2f}"
+                )
+    memory = run.extras.get("memory") or {}
+    if memory:
+        lines.append("Memory (RSS growth of the server's process tree over idle, helloed sockets):")
+        for name, m in memory.items():
+            lines.append(
+                f"  {name:18} {_fmt(m.get('kib_per_phone'))} KiB a phone "
+                f"({m.get('phones')} phones), {_fmt(m.get('kib_per_wall'))} KiB a wall "
+                f"({m.get('walls')} walls)"
+            )
     best = max((held.get(n, 0) for n in ("installation-1w", "installation-2w")), default=0)
     one = held.get("installation-1w", 0)
     seed, bare = held.get("seed-design"), held.get("bare-relay")
@@ -337,10 +423,26 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-flood", action="store_true")
     parser.add_argument("--no-fps", action="store_true")
     parser.add_argument("--no-layers", action="store_true")
+    parser.add_argument("--no-cost", action="store_true", help="skip the fixed-load CPU rows")
+    parser.add_argument("--no-memory", action="store_true", help="skip memory per socket")
+    parser.add_argument(
+        "--cost-steps", help="fixed loads for CPU per 1,000 messages (default 100,200)"
+    )
+    parser.add_argument(
+        "--scale-out",
+        action="store_true",
+        help="run the scale-out instead (python -m bench.scaleout; its flags after this)",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--scale-out" in argv:
+        from bench import scaleout
+
+        argv.remove("--scale-out")
+        return scaleout.main(argv)
     args = parse(argv)
     quick = args.quick
     steps = (
@@ -364,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.priority:
         with contextlib.suppress(OSError):  # not permitted: run at the normal priority
             os.nice(args.priority)
-    command = "python -m bench.crowd " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m bench.crowd " + " ".join(argv)
     run = Run(out, command.strip())
     began = time.monotonic()
     info = run.extras["machine"]
@@ -376,6 +478,17 @@ def main(argv: list[str] | None = None) -> int:
         f"up to {options.gen_procs} phone processes at nice +{options.nice}"
     )
     held = sweep(run, systems, steps, options, confirm=not quick)
+    if not args.no_cost:
+        loads = (
+            [int(s) for s in args.cost_steps.split(",")]
+            if args.cost_steps
+            else ([steps[-1]] if quick else [100, 200])
+        )
+        run.extras["cost"] = cost(run, systems, loads, options)
+    if not args.no_memory:
+        run.extras["memory"] = memory.measure_all(
+            run, systems, phones=20 if quick else 300, walls=2 if quick else 10
+        )
     if quick and not (args.no_layers and args.no_fps):
         run.say("quick mode: the core-layer comparison and the wall's fps run in the full bench")
     if not args.no_layers and not quick:

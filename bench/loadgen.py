@@ -61,6 +61,10 @@ class PhoneRecord:
     client: str
     sent: list[float] = field(default_factory=list)  # index seq-1 -> epoch seconds
     answered: int = 0  # highest seq acked or refused
+    # index seq-1 -> epoch seconds of the first ack (or refusal) whose seq covers it:
+    # acks are cumulative, so one ack answers every seq up to its own.
+    acked_at: list[float] = field(default_factory=list)
+    target: int = 0  # which of the system's servers this phone drew on (scale-out)
     dropped: list[int] = field(default_factory=list)
     errors: list[int] = field(default_factory=list)
     drop_reasons: dict[str, int] = field(default_factory=dict)
@@ -124,9 +128,9 @@ def uvloop_run(coro):
 
 
 class Phone:
-    def __init__(self, target: Target, client: str, rng: random.Random) -> None:
+    def __init__(self, target: Target, client: str, rng: random.Random, index: int = 0) -> None:
         self.target = target
-        self.record = PhoneRecord(client=client)
+        self.record = PhoneRecord(client=client, target=index)
         self.rng = rng
         self.ws = None
         self.stroke = 0
@@ -150,12 +154,19 @@ class Phone:
 
     async def read(self) -> None:
         record = self.record
+        acked_at = record.acked_at
+
+        def cover(seq: int) -> None:
+            if seq > len(acked_at):
+                acked_at.extend([time.time()] * (seq - len(acked_at)))
+
         try:
             async for text in self.ws:
                 message = orjson.loads(text)
                 kind = message.get("type")
                 if kind == "ack":
                     seq = message["seq"]
+                    cover(seq)
                     record.answered = max(record.answered, seq)
                     reason = message.get("dropped")
                     if reason:
@@ -166,6 +177,7 @@ class Phone:
                     code = message.get("code", "?")
                     record.error_codes[code] = record.error_codes.get(code, 0) + 1
                     if seq is not None:
+                        cover(seq)
                         record.errors.append(seq)
                         record.answered = max(record.answered, seq)
         except websockets.ConnectionClosed:
@@ -231,14 +243,27 @@ class Phone:
                 await self.ws.close()
 
 
+def _targets(target: Target | tuple[Target, ...]) -> tuple[Target, ...]:
+    return target if isinstance(target, tuple) else (target,)
+
+
 async def _phones_main(
-    target: Target, count: int, prefix: str, start: StartSignal, grace: float
+    target: Target | tuple[Target, ...],
+    count: int,
+    prefix: str,
+    start: StartSignal,
+    grace: float,
+    offset: int = 0,
 ) -> PhoneBatch:
+    """`count` phones; with several targets (servers), phone number offset + i draws on
+    target (offset + i) % len(targets), so a crowd spreads evenly, as a proxy spreads it."""
     rng = random.Random(prefix)
-    phones = [
-        Phone(target, f"{prefix}{i:05d}{secrets.token_hex(2)}", random.Random(rng.random()))
-        for i in range(count)
-    ]
+    targets = _targets(target)
+    phones = []
+    for i in range(count):
+        index = (offset + i) % len(targets)
+        client = f"{prefix}{i:05d}{secrets.token_hex(2)}"
+        phones.append(Phone(targets[index], client, random.Random(rng.random()), index))
     gate = asyncio.Semaphore(32)  # handshakes in small waves, as a crowd arrives
     failures = 0
 
@@ -280,20 +305,21 @@ async def _draw_safely(phone: Phone, start_at: float, stop_at: float, lags: list
 
 
 def phones_process(
-    target: Target,
+    target: Target | tuple[Target, ...],
     count: int,
     prefix: str,
     start: StartSignal,
     grace: float,
     results,
     nice: int = 0,
+    offset: int = 0,
 ) -> None:
     """Entry point of a phone process: runs `count` phones, puts a PhoneBatch."""
     if nice:
         with contextlib.suppress(OSError):
             os.nice(nice)
     try:
-        batch = uvloop_run(_phones_main(target, count, prefix, start, grace))
+        batch = uvloop_run(_phones_main(target, count, prefix, start, grace, offset))
         results.put(("phones", batch))
     except Exception as error:  # report, do not hang the coordinator
         start.arrive()
@@ -311,12 +337,19 @@ class WallBatch:
     duplicates: int
     walls: int
     hops: list[float] = field(default_factory=list)  # frame left its Mixer -> wall, s
+    # Counted on the first wall, for the scale-out's per-process figures:
+    frames_by_origin: dict[str, int] = field(default_factory=dict)
+    origin_of_client: dict[str, str] = field(default_factory=dict)  # first seen
+    points_by_client: dict[str, int] = field(default_factory=dict)
 
 
 async def _wall_main(target: Target, walls: int, ready, done, stop_at: float) -> WallBatch:
     seen: list[dict[str, float]] = [{} for _ in range(walls)]
     totals = {"points": 0, "frames": 0, "duplicates": 0}
     hops: list[float] = []
+    frames_by_origin: dict[str, int] = {}
+    origin_of_client: dict[str, str] = {}
+    points_by_client: dict[str, int] = {}
 
     async def one(index: int, connection) -> None:
         received = seen[index]
@@ -326,10 +359,14 @@ async def _wall_main(target: Target, walls: int, ready, done, stop_at: float) ->
                 now = time.time()
                 message = orjson.loads(text)
                 kind = message.get("type")
+                origin = ""
                 if kind == "frame":
                     segments = message["segments"]
-                    if counts and "time" in message:
-                        hops.append(now - message["time"] / 1000)
+                    origin = message.get("origin", "")
+                    if counts:
+                        frames_by_origin[origin] = frames_by_origin.get(origin, 0) + 1
+                        if "time" in message:
+                            hops.append(now - message["time"] / 1000)
                 elif kind == "segment":
                     segments = (message,)
                 else:
@@ -343,7 +380,12 @@ async def _wall_main(target: Target, walls: int, ready, done, stop_at: float) ->
                         continue
                     received[key] = now
                     if counts:
-                        totals["points"] += len(segment["points"])
+                        count = len(segment["points"])
+                        totals["points"] += count
+                        client = key.rsplit(":", 1)[0]
+                        points_by_client[client] = points_by_client.get(client, 0) + count
+                        if origin and client not in origin_of_client:
+                            origin_of_client[client] = origin
         except websockets.ConnectionClosed:
             pass
 
@@ -377,7 +419,15 @@ async def _wall_main(target: Target, walls: int, ready, done, stop_at: float) ->
         if None not in times:
             received[key] = max(times)
     return WallBatch(
-        received, totals["points"], totals["frames"], totals["duplicates"], walls, hops
+        received,
+        totals["points"],
+        totals["frames"],
+        totals["duplicates"],
+        walls,
+        hops,
+        frames_by_origin,
+        origin_of_client,
+        points_by_client,
     )
 
 

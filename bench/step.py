@@ -51,8 +51,15 @@ class StepResult:
     unanswered: int
     dropped: int
     errors: int
+    ack_p50_ms: float  # send -> the first ack covering the message (acks are cumulative)
+    ack_p99_ms: float
     server_cpu_pct: float
+    # Server CPU-seconds (the whole process tree: workers, archivers) per 1,000 phone
+    # messages answered, from the start of drawing until every message was answered
+    # (or the grace ran out): storage and acks that come after the window count too.
+    cpu_s_per_1k: float
     redis_cpu_pct: float
+    redis_cmds_per_s: float  # Redis commands processed per second while phones drew
     rss_mb: float
     rss_per_phone_kb: float
     gen_lag_p99_ms: float
@@ -79,6 +86,7 @@ def _tree(pid: int | None) -> list[psutil.Process]:
 
 
 def cpu_seconds(pid: int | None) -> float:
+    """CPU-seconds (user + system) of the process and all its descendants."""
     total = 0.0
     for process in _tree(pid):
         try:
@@ -97,6 +105,23 @@ def rss_bytes(pid: int | None) -> int:
     return total
 
 
+def redis_commandstats(url: str | None) -> dict[str, int]:
+    """Calls per command so far (INFO commandstats); empty without Redis."""
+    if not url:
+        return {}
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=2)
+        try:
+            stats = client.info("commandstats")
+        finally:
+            client.close()
+        return {name.removeprefix("cmdstat_"): int(v["calls"]) for name, v in stats.items()}
+    except Exception:
+        return {}
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return math.nan
@@ -113,8 +138,12 @@ def run_step(
     flood: bool = False,
     on_start=None,
 ) -> StepResult:
-    """Run one crowd against a running system and measure it."""
-    target = system.target
+    """Run one crowd against a running system and measure it.
+
+    A system with several servers (the scale-out) gets its phones spread evenly over
+    them (phone n on server n mod W); the walls watch the first server."""
+    targets = tuple(system.targets)
+    target = targets[0]
     results = CONTEXT.Queue()
     ready, done = CONTEXT.Event(), CONTEXT.Event()
     procs = max(1, min(options.gen_procs, math.ceil(phones / options.phones_per_proc)))
@@ -130,15 +159,28 @@ def run_step(
     children[0].start()
     ready.wait(15)
     server_pid, redis_pid = system.server_pid(), system.redis_pid()
+    server_pids = system.server_pids()
+    redis_url = system.redis_url
     rss_before = rss_bytes(server_pid)
     start = StartSignal(CONTEXT)
     shares = [phones // procs + (1 if i < phones % procs else 0) for i in range(procs)]
     tag = f"{scenario[:3]}{phones}"
+    offset = 0
     for index, count in enumerate(shares):
         process = CONTEXT.Process(
             target=phones_process,
-            args=(target, count, f"{tag}p{index}x", start, options.grace, results, options.nice),
+            args=(
+                targets if len(targets) > 1 else target,
+                count,
+                f"{tag}p{index}x",
+                start,
+                options.grace,
+                results,
+                options.nice,
+                offset,
+            ),
         )
+        offset += count
         process.start()
         children.append(process)
     if flood:
@@ -150,9 +192,12 @@ def run_step(
         on_start(start_at, stop_at)
     time.sleep(max(0.0, start_at - time.time()))
     cpu0, redis0, t0 = cpu_seconds(server_pid), cpu_seconds(redis_pid), time.monotonic()
+    each0 = [cpu_seconds(pid) for pid in server_pids]
+    stats0 = redis_commandstats(redis_url)
     busy0 = _busy()
     time.sleep(max(0.0, stop_at - time.time()))
     cpu1, redis1, t1 = cpu_seconds(server_pid), cpu_seconds(redis_pid), time.monotonic()
+    stats1 = redis_commandstats(redis_url)
     busy1 = _busy()
     load1 = os.getloadavg()[0]
     rss_after = rss_bytes(server_pid)
@@ -161,6 +206,7 @@ def run_step(
     wall: WallBatch | None = None
     flood_report: FloodReport | None = None
     problems: list[str] = []
+    answered_cpu: tuple[float, list[float]] | None = None
     expected = len(children)
     deadline = time.time() + options.grace + 60
     while expected and time.time() < deadline:
@@ -174,6 +220,11 @@ def run_step(
         if kind == "phones":
             batches.append(payload)
             if len(batches) == procs:
+                # Every message answered (or the grace is over): the cost so far.
+                answered_cpu = (
+                    cpu_seconds(server_pid),
+                    [cpu_seconds(pid) for pid in server_pids],
+                )
                 time.sleep(0.3)  # stragglers still on their way to the wall
                 done.set()
         elif kind == "walls":
@@ -186,6 +237,15 @@ def run_step(
         child.join(5)
         if child.is_alive():
             child.kill()
+    if answered_cpu is None:
+        answered_cpu = (cpu_seconds(server_pid), [cpu_seconds(pid) for pid in server_pids])
+    # The servers' commands while phones drew (INFO commandstats deltas), less the
+    # benchmark's own INFO and the client library's handshake.
+    commands = {
+        name: calls - stats0.get(name, 0)
+        for name, calls in stats1.items()
+        if calls - stats0.get(name, 0) > 0 and name != "info" and not name.startswith("client")
+    }
     return _measure(
         system.name,
         scenario,
@@ -195,7 +255,11 @@ def run_step(
         wall,
         problems,
         cpu=(cpu1 - cpu0) / (t1 - t0),
+        cpu_spent=answered_cpu[0] - cpu0,
+        cpu_each=[after - before for before, after in zip(each0, answered_cpu[1], strict=True)],
         redis_cpu=(redis1 - redis0) / (t1 - t0),
+        redis_rate=sum(commands.values()) / (t1 - t0) if stats1 else math.nan,
+        redis_commands={k: round(v / (t1 - t0), 1) for k, v in commands.items()},
         rss=(rss_before, rss_after),
         flood=flood_report,
         machine=(busy1[0] - busy0[0]) / max(1e-9, busy1[1] - busy0[1]),
@@ -221,7 +285,11 @@ def _measure(
     problems: list[str],
     *,
     cpu: float,
+    cpu_spent: float = math.nan,
+    cpu_each: list[float] | None = None,
     redis_cpu: float,
+    redis_rate: float = math.nan,
+    redis_commands: dict | None = None,
     rss: tuple[int, int],
     flood: FloodReport | None,
     machine: float,
@@ -229,6 +297,14 @@ def _measure(
 ) -> StepResult:
     received = wall.received if wall else {}
     latencies: list[float] = []
+    ack_delays: list[float] = []
+    answered_total = 0
+    # Per server (the scale-out): phones, messages sent and answered, delivered points.
+    servers = len(cpu_each or ()) or 1
+    each = [
+        {"server": i, "phones": 0, "sent": 0, "answered": 0, "points": 0, "clients": set()}
+        for i in range(servers)
+    ]
     sent = accepted = lost = unanswered = dropped = errors = connected = closed = 0
     failures = 0
     lags: list[float] = []
@@ -246,6 +322,17 @@ def _measure(
             errors += len(record.errors)
             sent += len(record.sent)
             unanswered += max(0, len(record.sent) - record.answered)
+            covered = min(len(record.acked_at), len(record.sent))
+            answered_total += covered
+            for seq in range(covered):
+                ack_delays.append(record.acked_at[seq] - record.sent[seq])
+            mine = each[record.target % servers]
+            mine["phones"] += 1
+            mine["sent"] += len(record.sent)
+            mine["answered"] += covered
+            mine["clients"].add(record.client)
+            if wall is not None:
+                mine["points"] += wall.points_by_client.get(record.client, 0)
             for seq in range(1, min(record.answered, len(record.sent)) + 1):
                 if seq in refused:
                     continue
@@ -256,6 +343,7 @@ def _measure(
                 else:
                     latencies.append(arrived - record.sent[seq - 1])
     latencies.sort()
+    ack_delays.sort()
     lags.sort()
     seconds = options.duration
     delivered = len(latencies)
@@ -289,6 +377,10 @@ def _measure(
         )
     if flood is not None:
         extra["flood"] = asdict(flood)
+    if redis_commands:
+        extra["redis_commands"] = redis_commands
+    if cpu_each and len(cpu_each) > 1:
+        extra["per_server"] = _per_server(each, cpu_each, wall, seconds)
     return StepResult(
         system=system,
         scenario=scenario,
@@ -308,8 +400,12 @@ def _measure(
         unanswered=unanswered,
         dropped=dropped,
         errors=errors,
+        ack_p50_ms=round(percentile(ack_delays, 0.50) * 1000, 1),
+        ack_p99_ms=round(percentile(ack_delays, 0.99) * 1000, 1),
         server_cpu_pct=round(cpu * 100, 1),
+        cpu_s_per_1k=round(cpu_spent / answered_total * 1000, 3) if answered_total else math.nan,
         redis_cpu_pct=round(redis_cpu * 100, 1),
+        redis_cmds_per_s=round(redis_rate, 1),
         rss_mb=round(rss[1] / 2**20, 1),
         rss_per_phone_kb=round(max(0, rss[1] - rss[0]) / 1024 / max(1, connected), 1),
         gen_lag_p99_ms=round(percentile(lags, 0.99) * 1000, 1),
@@ -319,3 +415,38 @@ def _measure(
         note="; ".join(notes),
         extra=extra,
     )
+
+
+def _per_server(each: list[dict], cpu_each: list[float], wall, seconds: float) -> list[dict]:
+    """Per server process: its phones, its CPU per 1,000 of its messages, the frames a
+    second it sent into the wall (by the frames' origin), and the points per phone the
+    wall drew from it (the wall's fairness across processes)."""
+    origin_of = wall.origin_of_client if wall is not None else {}
+    frames = wall.frames_by_origin if wall is not None else {}
+    rows = []
+    for server, spent in zip(each, cpu_each, strict=True):
+        origins = {origin_of[c] for c in server["clients"] if c in origin_of}
+        rows.append(
+            {
+                "server": server["server"],
+                "phones": server["phones"],
+                "sent": server["sent"],
+                "cpu_s": round(spent, 3),
+                "cpu_s_per_1k": round(spent / server["answered"] * 1000, 3)
+                if server["answered"]
+                else math.nan,
+                "frames_per_s": round(sum(frames.get(o, 0) for o in origins) / seconds, 1),
+                "origins": sorted(origins),
+                "points_per_phone": round(server["points"] / max(1, server["phones"]), 1),
+            }
+        )
+    return rows
+
+
+def fairness(values: list[float]) -> tuple[float, float]:
+    """Jain's index (1 = equal shares) and min/max of per-process shares."""
+    values = [v for v in values if not math.isnan(v)]
+    if not values or max(values) <= 0:
+        return math.nan, math.nan
+    jain = sum(values) ** 2 / (len(values) * sum(v * v for v in values))
+    return round(jain, 4), round(min(values) / max(values), 4)

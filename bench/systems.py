@@ -269,15 +269,14 @@ class SeedDesign(_Subprocess):
     def __init__(self, layer: str = "pubsub") -> None:
         super().__init__()
         self.layer = layer
-        self.redis_url = ""
 
     def start(self) -> None:
-        self.redis_url = self._start_redis()
+        self._start_redis()
         super().start()
 
     def environment(self) -> dict[str, str]:
         return {
-            "REDIS_URL": self.redis_url,
+            "REDIS_URL": self.redis_url or "",
             "REDIS_LAYER": self.layer,
             "WEB_CONCURRENCY": "1",
             "DJANGO_SETTINGS_MODULE": "bench.seed_settings",
