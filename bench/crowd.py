@@ -34,7 +34,11 @@ from bench.systems import (
 )
 from bench.wall_fps import chromium_available, fps_process
 
-FULL_STEPS = [5, 10, 25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600, 800]
+# Up until every system has failed, capped at 2,000 phones: beyond that the two phone
+# processes (on the same 2 cores as the server) cannot keep a phone's pace, so a
+# system still holding there is reported as "at least the cap", not as a ceiling.
+FULL_STEPS = [5, 10, 25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600, 800, 1000, 1300]
+FULL_STEPS += [1600, 2000]
 QUICK_STEPS = [10, 40]
 SYSTEMS = ["installation-1w", "installation-2w", "seed-design", "bare-relay"]
 
@@ -318,8 +322,8 @@ def missed_targets(held: dict[str, int]) -> str:
     missed = []
     if "seed-design" in held and best < 10 * max(1, held["seed-design"]):
         missed.append("10x the seed design")
-    if "bare-relay" in held and best < 0.7 * held["bare-relay"]:
-        missed.append("70% of the bare relay")
+    if "bare-relay" in held and best < held["bare-relay"]:
+        missed.append("1.0 x the bare relay")
     return ", ".join(missed)
 
 
@@ -341,7 +345,8 @@ def summary(run: Run, held: dict[str, int], steps: list[int]) -> str:
     lines = ["", "Most phones held (p99 <= 100 ms, nothing accepted lost, all answered):"]
     for name, count in held.items():
         lines.append(
-            f"  {name:18} {count}{' (the sweep top: not saturated)' if count == top else ''}"
+            f"  {name:18} {count}"
+            f"{' (the sweep top, the cap: not saturated)' if count == top else ''}"
         )
     costs = run.extras.get("cost") or {}
     if costs:
@@ -381,7 +386,7 @@ def summary(run: Run, held: dict[str, int], steps: list[int]) -> str:
     best = max((held.get(n, 0) for n in ("installation-1w", "installation-2w")), default=0)
     one = held.get("installation-1w", 0)
     seed, bare = held.get("seed-design"), held.get("bare-relay")
-    lines.append("Ratios (targets: >= 10 x the seed design, >= 0.70 x the bare relay):")
+    lines.append("Ratios (targets: >= 10 x the seed design, >= 1.0 x the bare relay):")
     if seed is not None:
         lines.append(f"  installation-1w / seed-design = {ratio(one, seed, one == top)}")
         lines.append(f"  best installation / seed-design = {ratio(best, seed, best == top)}")
