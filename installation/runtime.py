@@ -36,6 +36,7 @@ from installation.line import Line
 from projector.archiver import Archiver
 from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
 from projector.exhibit_cache import exhibit_remember
+from projector.fairshare import process_budgets
 from projector.frames import PROJECTOR_GROUP, AcceptedSegment, encode
 from projector.hours import hours_loop
 from projector.mixer import Mixer
@@ -137,6 +138,9 @@ class Runtime:
         self._ready = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._late: set[asyncio.Task] = set()
+        # origin -> (phones drawing, points a tick asked lately, when reported)
+        self.loads: dict[str, tuple[int, int, float]] = {}
+        self._points_seen = 0  # the Mixer's points_in at the last report
         self._control_channel: str | None = None
         self.layer_ok = True
 
@@ -182,7 +186,7 @@ class Runtime:
         if after.sheet != self.mixer.sheet:
             self.mixer.held.clear()  # a reset: what waited belongs to the archived sheet
         self.mixer.sheet = after.sheet
-        self.mixer.budget = after.wall_budget
+        self.mixer.budget = self._wall_part()
         self.mixer.held.set_delay(after.delay_seconds)
         if (before.ink_rate, before.ink_burst) != (after.ink_rate, after.ink_burst):
             self.ink.retune(after.ink_rate, after.ink_burst)
@@ -364,6 +368,10 @@ class Runtime:
                 backoff = min(backoff * 2, 10.0)
 
     async def _on_control(self, message: dict) -> None:
+        if message.get("type") == "wall.load" and message.get("origin") != self.origin:
+            drawing, demand = message["load"]
+            self.loads[message["origin"]] = (int(drawing), int(demand), time.monotonic())
+            return
         if message.get("type") == "exhibit.changed":
             removed = message.get("removed")
             if removed:
@@ -393,11 +401,40 @@ class Runtime:
             except Exception:
                 log.exception("refreshing the exhibit failed")
 
+    async def _share_the_wall(self) -> None:
+        """Tell the other processes what this one asks of the wall, and take this
+        process's part of the wall's budget (projector.fairshare.process_budgets)."""
+        points, ticks = self.mixer.points_in, PRESENCE_SECONDS / self.mixer.tick
+        asked = round((points - self._points_seen) / ticks)
+        self._points_seen = points
+        load = (self.line.admission.drawing_count(), asked)
+        self.loads[self.origin] = (*load, time.monotonic())
+        if self.mixer.publishes:
+            message = {"type": "wall.load", "origin": self.origin, "load": list(load)}
+            with contextlib.suppress(Exception):  # a lost report only ages out
+                await asyncio.wait_for(self.layer.group_send(CONTROL_GROUP, message), 2.0)
+        self.mixer.budget = self._wall_part()
+
+    def _wall_part(self) -> int:
+        budget = self.exhibit.wall_budget
+        fresh = time.monotonic() - 3 * PRESENCE_SECONDS
+        for origin in [o for o, (*_, at) in self.loads.items() if at < fresh]:
+            del self.loads[origin]
+        if len(self.loads) <= 1:
+            return budget
+        # Asking a little more than lately lets a growing crowd grow; what nobody asks
+        # for is split evenly, so a process whose phones just started is not starved.
+        asks = {o: (drawing, demand * 3 // 2) for o, (drawing, demand, _) in self.loads.items()}
+        shares = process_budgets(asks, budget)
+        spare = max(0, budget - sum(shares.values())) // len(shares)
+        return shares.get(self.origin, 0) + spare
+
     async def _presence_loop(self) -> None:
         last: tuple[int, int] | None = None
         quiet = 0
         while True:
             await asyncio.sleep(PRESENCE_SECONDS)
+            await self._share_the_wall()
             self.line.rotate()
             now = (len(self.phones), self.line.admission.drawing_count())
             quiet += 1

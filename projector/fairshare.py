@@ -62,3 +62,28 @@ def thin(points: Sequence[Sequence[float]], keep: int) -> list[Sequence[float]]:
                 smallest, smallest_at = area, i
         del alive[smallest_at]
     return [points[i] for i in alive]
+
+
+def process_budgets(loads: dict[str, tuple[int, int]], budget: int) -> dict[str, int]:
+    """The wall's per-tick budget split among server processes, max-min fair per phone.
+
+    `loads` maps each process (origin) to (phones drawing there, points a tick they
+    asked for lately). Each process counts as that many phones asking equally, so a
+    phone on a busy process gets the share a phone on a quiet one gets, and what a
+    quiet process does not use goes to the busy ones. Together the processes never
+    exceed `budget`, however many there are.
+    """
+    phones: list[int] = []
+    owners: list[str] = []
+    for origin, (drawing, demand) in loads.items():
+        if demand <= 0:
+            continue
+        count = max(1, drawing)
+        each, extra = divmod(demand, count)
+        for i in range(count):
+            phones.append(each + (1 if i < extra else 0))
+            owners.append(origin)
+    shares = dict.fromkeys(loads, 0)
+    for origin, share in zip(owners, allocate(phones, budget), strict=True):
+        shares[origin] += share
+    return shares

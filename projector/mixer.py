@@ -93,6 +93,11 @@ class Mixer:
         if self._pending:
             self._mix_now()
 
+    @property
+    def publishes(self) -> bool:
+        """Whether frames go to the channel layer (other processes' walls exist)."""
+        return self._publish is not None
+
     def start(self) -> None:
         if not self._tasks:
             self._tasks = [asyncio.create_task(self._tick_loop(), name="mixer-tick")]

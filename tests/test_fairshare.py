@@ -63,3 +63,17 @@ def test_share_budget_thins_only_those_over_their_share():
     counts = {s.device: len(s.points) for s in out}
     assert counts == {"flood": 30, "a": 10, "b": 10}
     assert [s.key for s in out] == [s.key for s in segments], "no segment is dropped"
+
+
+def test_four_processes_share_one_wall_budget_fairly_per_phone():
+    from projector.fairshare import process_budgets
+
+    loads = {"busy": (50, 3000), "some": (10, 600), "few": (2, 40), "idle": (0, 0)}
+    shares = process_budgets(loads, 2000)
+    assert sum(shares.values()) <= 2000, "the wall gets its budget whatever W is"
+    assert shares["few"] == 40 and shares["idle"] == 0, "a small ask is met in full"
+    per_phone = {o: shares[o] / loads[o][0] for o in ("busy", "some")}
+    assert abs(per_phone["busy"] - per_phone["some"]) <= 1, per_phone
+    assert sum(shares.values()) >= 2000 - 2, "what the quiet ones leave goes to the busy"
+    roomy = process_budgets(loads, 10_000)
+    assert roomy == {"busy": 3000, "some": 600, "few": 40, "idle": 0}
