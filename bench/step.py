@@ -97,6 +97,11 @@ def cpu_seconds(pid: int | None) -> float:
     return total
 
 
+def _total(pids: list[int | None]) -> float:
+    """CPU-seconds of every server's tree (one server, except in the scale-out)."""
+    return sum(cpu_seconds(pid) for pid in pids)
+
+
 def rss_bytes(pid: int | None) -> int:
     total = 0
     for process in _tree(pid):
@@ -191,12 +196,12 @@ def run_step(
     if on_start is not None:
         on_start(start_at, stop_at)
     time.sleep(max(0.0, start_at - time.time()))
-    cpu0, redis0, t0 = cpu_seconds(server_pid), cpu_seconds(redis_pid), time.monotonic()
+    cpu0, redis0, t0 = _total(server_pids), cpu_seconds(redis_pid), time.monotonic()
     each0 = [cpu_seconds(pid) for pid in server_pids]
     stats0 = redis_commandstats(redis_url)
     busy0 = _busy()
     time.sleep(max(0.0, stop_at - time.time()))
-    cpu1, redis1, t1 = cpu_seconds(server_pid), cpu_seconds(redis_pid), time.monotonic()
+    cpu1, redis1, t1 = _total(server_pids), cpu_seconds(redis_pid), time.monotonic()
     stats1 = redis_commandstats(redis_url)
     busy1 = _busy()
     load1 = os.getloadavg()[0]
@@ -222,7 +227,7 @@ def run_step(
             if len(batches) == procs:
                 # Every message answered (or the grace is over): the cost so far.
                 answered_cpu = (
-                    cpu_seconds(server_pid),
+                    _total(server_pids),
                     [cpu_seconds(pid) for pid in server_pids],
                 )
                 time.sleep(0.3)  # stragglers still on their way to the wall
@@ -238,7 +243,7 @@ def run_step(
         if child.is_alive():
             child.kill()
     if answered_cpu is None:
-        answered_cpu = (cpu_seconds(server_pid), [cpu_seconds(pid) for pid in server_pids])
+        answered_cpu = (_total(server_pids), [cpu_seconds(pid) for pid in server_pids])
     # The servers' commands while phones drew (INFO commandstats deltas), less the
     # benchmark's own INFO and the client library's handshake.
     commands = {
@@ -379,7 +384,7 @@ def _measure(
         extra["flood"] = asdict(flood)
     if redis_commands:
         extra["redis_commands"] = redis_commands
-    if cpu_each and len(cpu_each) > 1:
+    if cpu_each:
         extra["per_server"] = _per_server(each, cpu_each, wall, seconds)
     return StepResult(
         system=system,

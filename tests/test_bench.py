@@ -44,7 +44,7 @@ def test_tiny_run_writes_table_csv_plot_and_summary(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=150,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     output = completed.stdout
@@ -66,6 +66,8 @@ def test_tiny_run_writes_table_csv_plot_and_summary(tmp_path):
         assert row["held"] in {"True", "False"}
         float(row["p99_ms"])
         float(row["server_cpu_pct"])
+        float(row["cpu_s_per_1k"])  # CPU-seconds per 1,000 messages
+        float(row["ack_p50_ms"]), float(row["ack_p99_ms"])  # the ack delay
     scenarios = {r["scenario"] for r in rows}
     assert {"honest-alone", "with-flooder"} <= scenarios
 
@@ -76,4 +78,8 @@ def test_tiny_run_writes_table_csv_plot_and_summary(tmp_path):
     assert details["machine"]["nproc"] >= 1
     assert set(details["held"]) == SYSTEMS
     assert details["flood"]["sent"] > 0  # the flooder really flooded
+    assert set(details["cost"]) == SYSTEMS  # CPU per 1,000 messages for every system
+    assert set(details["memory"]) == SYSTEMS  # memory per phone and per wall
+    for figures in details["memory"].values():
+        assert figures["phones"] > 0 and figures["walls"] > 0
     assert (tmp_path / "summary.txt").read_text().strip()
