@@ -97,7 +97,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
     @admin.display(description="colour")
     def colour(self, device: Device) -> str:
-        color = device.color or device.drew_color
+        color = device.color or getattr(device, "drew_color", None)  # annotated
         if not color:
             return "–"
         return format_html(
@@ -109,7 +109,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
     @admin.display(description="last drew", ordering="last_drew_at")
     def last_drew(self, device: Device):
-        return device.last_drew_at
+        return getattr(device, "last_drew_at", None)  # annotated by the queryset
 
     def get_urls(self):
         own = [
@@ -165,11 +165,11 @@ class DeviceAdmin(admin.ModelAdmin):
 
     @admin.display(description="strokes", ordering="stroke_count")
     def strokes(self, device: Device) -> int:
-        return device.stroke_count
+        return getattr(device, "stroke_count", 0)  # annotated by the queryset
 
     @admin.display(description="on the wall now", ordering="stroke_now_count")
     def strokes_now(self, device: Device) -> int:
-        return device.stroke_now_count
+        return getattr(device, "stroke_now_count", 0)  # annotated by the queryset
 
     @admin.action(description="Block the selected phones", permissions=["change"])
     def block(self, request, queryset) -> None:

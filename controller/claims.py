@@ -81,7 +81,7 @@ class ClientClaims:
         except Exception as error:  # Redis is away: this process's memory still holds
             log.info("sharing a client claim failed: %r", error)
             return True
-        return owner is None or owner.decode() == device
+        return owner is None or owner in (device, device.encode())
 
     def _remember(self, client: str, device: str) -> None:
         self._owners[client] = device

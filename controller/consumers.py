@@ -34,7 +34,7 @@ QUEUE_BYTES = 256 * 1024  # a phone's replies are small: this is many seconds of
 class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
     """One phone's connection at /ws/draw/."""
 
-    outlet: Outlet | None = None
+    outlet: Outlet
     watchdog: asyncio.Task | None = None
     registered = False
     in_line = False
@@ -132,7 +132,7 @@ class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
         """Runs once when the connection ends, whoever closed it and why."""
         if self.watchdog is not None:
             self.watchdog.cancel()
-        if self.outlet is not None:
+        if hasattr(self, "outlet"):
             self.outlet.stop()
         if self.registered:
             self.registered = False
@@ -140,12 +140,12 @@ class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
             await self.runtime.ink_store.save(self.runtime.ink, self.device)
 
     def notify(self, message: dict) -> None:
-        if self.outlet is not None:
+        if hasattr(self, "outlet"):
             self.outlet.put(encode(message))
 
     def kick(self, code: int, state: str) -> None:
         self.notify({"type": "state", "state": state})
-        if self.outlet is not None:
+        if hasattr(self, "outlet"):
             self.outlet.close(code)
 
     async def _send_text(self, text: str) -> None:

@@ -72,7 +72,7 @@ class RedisInkStore(InkStore):
         if raw is None:
             return
         try:
-            level, saved_at = (float(v) for v in raw.split(b","))
+            level, saved_at = (float(v) for v in _text(raw).split(","))
         except ValueError:
             return
         refilled = level + max(0.0, time.time() - saved_at) * ledger.rate
@@ -91,6 +91,10 @@ class RedisInkStore(InkStore):
             )
         except Exception as error:
             log.debug("ink save failed: %r", error)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def ink_store_for(redis_url: str) -> InkStore:

@@ -222,7 +222,7 @@ def _point(point: object) -> Point:
     # the cost of the generic checks); anything unusual falls back to `_number`.
     if type(point) is not list or not 2 <= len(point) <= 3:
         raise ProtocolError("bad_point", "a point is [x, y] or [x, y, pressure]")
-    values = []
+    values: list[float] = []
     for v in point:
         if type(v) is not float:
             v = _number(v, "coordinate")

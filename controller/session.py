@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from controller import close_codes
 from controller.ack_ledger import AckLedger, ClientSeqs
@@ -22,8 +22,10 @@ from controller.messages import (
     StrokeStart,
     parse_message,
 )
-from projector.exhibit import ExhibitSnapshot
 from projector.frames import AcceptedSegment
+
+if TYPE_CHECKING:  # the snapshot's loader reads the database; the session never does
+    from projector.exhibit import ExhibitSnapshot
 
 # More bad messages than this within the window closes the connection (1008).
 VIOLATION_LIMIT = 20
@@ -270,7 +272,7 @@ class DrawingSession:
         """Count a bad message and answer it; one with a seq is consumed (never resent),
         and its answer waits, like an ack, until every earlier message is stored."""
         self.host.violation(error.code, self.device)
-        reply = {"type": "error", "code": error.code, "detail": error.detail}
+        reply: dict[str, object] = {"type": "error", "code": error.code, "detail": error.detail}
         replies = [reply]
         if error.seq is not None and self.seqs is not None:
             reply["seq"] = error.seq

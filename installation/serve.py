@@ -58,7 +58,7 @@ def lan_addresses() -> list[str]:
                 pass
     try:
         infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-        found += [info[4][0] for info in infos]
+        found += [str(info[4][0]) for info in infos]
     except OSError:
         pass
     usable = [a for a in dict.fromkeys(found) if not a.startswith(("127.", "0."))]
@@ -208,4 +208,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

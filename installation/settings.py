@@ -153,19 +153,22 @@ if not DEBUG and WEB_CONCURRENCY > 1 and not REDIS_URL:
         "shared channel layer would each show only their own phones. Set REDIS_URL, "
         "or WEB_CONCURRENCY=1."
     )
+CHANNEL_LAYERS: dict[str, dict[str, object]]
 if REDIS_URL:
+    _core = REDIS_LAYER == "core"
+    _layer_config: dict[str, object] = {"hosts": [REDIS_URL]}
+    if _core:
+        _layer_config.update(capacity=500, expiry=10)
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": (
                 "channels_redis.core.RedisChannelLayer"
-                if REDIS_LAYER == "core"
+                if _core
                 else "channels_redis.pubsub.RedisPubSubChannelLayer"
             ),
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": _layer_config,
         }
     }
-    if REDIS_LAYER == "core":
-        CHANNEL_LAYERS["default"]["CONFIG"].update({"capacity": 500, "expiry": 10})
 else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 500}}

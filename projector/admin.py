@@ -158,7 +158,7 @@ class ExhibitForm(forms.ModelForm):
         return background.lower()
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         for name, words in (("ink_rate", "Ink refill"), ("ink_burst", "Ink tank size")):
             if name in data and data[name] <= 0:
                 self.add_error(name, f"{words} must be more than 0, or phones could never draw.")
@@ -172,7 +172,7 @@ class ExhibitAdmin(admin.ModelAdmin):
     form = ExhibitForm
     change_form_template = "admin/projector/exhibit/change_form.html"
     readonly_fields = EXHIBIT_READONLY
-    fieldsets = EXHIBIT_FIELDSETS
+    fieldsets = EXHIBIT_FIELDSETS  # type: ignore[assignment]  # plain tuples, as Django reads them
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -291,7 +291,7 @@ class SheetAdmin(admin.ModelAdmin):
 
     @admin.display(description="phones", ordering="phone_count")
     def phones(self, sheet: Sheet) -> int:
-        return sheet.phone_count
+        return getattr(sheet, "phone_count", 0)  # annotated by the queryset
 
     @admin.display(boolean=True, description="on the wall")
     def current(self, sheet: Sheet) -> bool:
@@ -299,11 +299,11 @@ class SheetAdmin(admin.ModelAdmin):
 
     @admin.display(description="strokes", ordering="stroke_count")
     def visible_strokes(self, sheet: Sheet) -> int:
-        return sheet.stroke_count
+        return getattr(sheet, "stroke_count", 0)  # annotated by the queryset
 
     @admin.display(description="segments", ordering="segment_count")
     def visible_segments(self, sheet: Sheet) -> int:
-        return sheet.segment_count
+        return getattr(sheet, "segment_count", 0)  # annotated by the queryset
 
     @admin.display(description="export")
     def downloads(self, sheet: Sheet) -> str:
@@ -425,7 +425,7 @@ class SheetAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             return HttpResponse("You may not export sheets.", status=403)
         job = get_object_or_404(Timelapse, pk=job_id, status=Timelapse.DONE)
-        response = HttpResponse(bytes(job.data), content_type="image/webp")
+        response = HttpResponse(bytes(job.data or b""), content_type="image/webp")
         name = f"sheet-{job.sheet_id}-timelapse-{job.seconds}s.webp"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
@@ -496,7 +496,7 @@ def install_console(site: admin.AdminSite) -> None:
     def index(request, extra_context=None):
         return stock_index(request, {**console_extra(request), **(extra_context or {})})
 
-    site.index = index
+    site.index = index  # type: ignore[method-assign]  # the console is the front page
     site.index_template = "admin/projector/console.html"
     site.site_header = "The wall: curator's console"
     site.site_title = "The wall"

@@ -28,6 +28,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import orjson
 
@@ -134,8 +135,8 @@ class Archiver(FlushThread):
             for batch in batches:
                 self._unconfirmed[batch.frame_seq] = batch
         try:
-            child.stdin.write(encode_batches(batches))
-            child.stdin.flush()
+            _stdin(child).write(encode_batches(batches))
+            _stdin(child).flush()
         except OSError as error:  # the child is gone (BrokenPipeError)
             log.warning("the archiver process failed (%r); starting another", error)
             self._replace()
@@ -182,7 +183,7 @@ class Archiver(FlushThread):
 
     def _read_confirmations(self, child: subprocess.Popen) -> None:
         """The child's word on what it committed (its stdout), until it exits."""
-        with child.stdout as stream:
+        with _stdout(child) as stream:
             self._confirm_from(stream)
 
     def _confirm_from(self, stream) -> None:
@@ -212,7 +213,7 @@ class Archiver(FlushThread):
         child, self._child = self._child, None
         if child is not None:
             with contextlib.suppress(OSError):
-                child.stdin.close()
+                _stdin(child).close()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 child.wait(1)
         self._join_reader()
@@ -228,13 +229,23 @@ class Archiver(FlushThread):
         if child is None:
             return
         with contextlib.suppress(OSError):
-            child.stdin.close()
+            _stdin(child).close()
         try:
             child.wait(self.stop_timeout)
         except subprocess.TimeoutExpired:
             log.error("the archiver did not finish in %.0f s; stopping it", self.stop_timeout)
             child.kill()
         self._join_reader()
+
+
+def _stdin(child: subprocess.Popen) -> IO[bytes]:
+    assert child.stdin is not None  # started with stdin=PIPE
+    return child.stdin
+
+
+def _stdout(child: subprocess.Popen) -> IO[bytes]:
+    assert child.stdout is not None  # started with stdout=PIPE
+    return child.stdout
 
 
 def serve(stream, flush_interval: float, report=None) -> int:

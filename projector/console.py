@@ -28,12 +28,8 @@ def process_numbers() -> dict | None:
     if runtime is None:
         return None
     try:
-        line = getattr(runtime, "line", runtime)  # the admission moved into a Line
-        return {
-            "origin": runtime.origin,
-            "connected": sum(len(sessions) for sessions in list(runtime.phones.values())),
-            "drawing": line.admission.drawing_count(),
-        }
+        stats = runtime.stats()
+        return {"origin": stats.origin, "connected": stats.phones, "drawing": stats.drawing}
     except Exception:
         log.warning("this process's live numbers are not readable", exc_info=True)
         return None

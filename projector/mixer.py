@@ -207,6 +207,7 @@ class Mixer:
             texts = [await self._outbox.get()]
             while not self._outbox.empty():
                 texts.append(self._outbox.get_nowait())
+            assert self._publish is not None  # this loop runs only when publishing
             try:
                 await asyncio.wait_for(self._publish(texts), self._send_timeout)
                 self.frames_sent += len(texts)
@@ -242,6 +243,6 @@ def share_budget(segments: list[AcceptedSegment], budget: int) -> list[AcceptedS
             thinned.append(segment)
             continue
         keep = max(1, math.floor(len(segment.points) * share / demand))
-        segment.points = thin(segment.points, keep)
+        segment.points = thin(segment.points, keep)  # type: ignore[assignment]
         thinned.append(segment)
     return thinned

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -54,7 +55,9 @@ def announce(*wall_messages: dict, removed: str = "") -> bool:
     return True
 
 
-def announce_on_commit(*, walls: object = (), removed: str = "") -> None:
+def announce_on_commit(
+    *, walls: Iterable[dict] | Callable[[], Iterable[dict]] = (), removed: str = ""
+) -> None:
     """Announce after the surrounding transaction commits, so other processes read
     the new state. `walls` is a list of messages or a callable returning one."""
 

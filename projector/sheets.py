@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -43,7 +44,7 @@ def _sheet_new() -> Sheet:
     )
 
 
-def stored_through(*, origins: list[str], before: datetime | None = None) -> dict[str, int]:
+def stored_through(*, origins: Sequence[str], before: datetime | None = None) -> dict[str, int]:
     """Per server process, the highest frame seq whose segments are all stored (with
     `before`: and accepted by then, the museum-safe delay's cut).
 
@@ -69,7 +70,7 @@ def stored_through(*, origins: list[str], before: datetime | None = None) -> dic
 def sheet_snapshot(
     *,
     sheet: Sheet,
-    origins: list[str] = (),
+    origins: Sequence[str] = (),
     before: datetime | None = None,
     pending_after: datetime | None = None,
 ) -> dict:
@@ -105,9 +106,9 @@ def sheet_strokes(
     rows = Segment.objects.filter(sheet=sheet, removed=False)
     if before is not None:
         rows = rows.filter(created_at__lte=before)
-    rows = rows.order_by("id").values_list(*columns)
     strokes: dict[str, dict] = {}
-    for row in rows.iterator(2000):
+    row: tuple
+    for row in rows.order_by("id").values_list(*columns).iterator(2000):
         client, seq, stroke, device, color, width, points, is_end = row[:8]
         key = f"{client}:{stroke}"
         entry = strokes.get(key)

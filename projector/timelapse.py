@@ -108,12 +108,12 @@ def timelapse_webp(
         canvas.putpalette(flat)
         index = {colour: i for i, colour in enumerate(colours)}
 
-        def ink(colour: str) -> int:
+        def ink(colour: str) -> int | str:
             return index[colour]
     else:
         canvas = Image.new("RGB", (width, height), background)
 
-        def ink(colour: str) -> str:
+        def ink(colour: str) -> int | str:
             return colour
 
     draw = ImageDraw.Draw(canvas)

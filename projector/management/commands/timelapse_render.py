@@ -16,4 +16,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, job: int, **options) -> None:
         done = timelapse_render(job_id=job)
-        self.stdout.write(f"timelapse {done.pk}: {done.frames} frames, {len(done.data)} bytes")
+        size = len(done.data or b"")
+        self.stdout.write(f"timelapse {done.pk}: {done.frames} frames, {size} bytes")

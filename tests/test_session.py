@@ -1,0 +1,156 @@
+"""DrawingSession alone, driven through a stand-in SessionHost: no server, no socket,
+no database. What a phone is told, and when, follows from the ledger and the host."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from controller.ack_ledger import AckLedger
+from controller.claims import Claim
+from controller.ink import InkLedger, MessageRate
+from controller.messages import Hello
+from controller.session import CloseConnection, DrawingSession
+from projector.exhibit import ExhibitSnapshot
+from projector.frames import AcceptedSegment
+
+PALETTE = ("#f94144", "#277da1")
+
+
+@dataclass
+class StandInHost:
+    """Everything a session asks of its process, in memory; `drawn` is what reached
+    the Mixer, `full` turns the storage bound on."""
+
+    exhibit: ExhibitSnapshot = field(
+        default_factory=lambda: ExhibitSnapshot(sheet=1, palette=PALETTE, brushes=(0.006,))
+    )
+    ink: InkLedger = field(default_factory=lambda: InkLedger(rate=240.0, burst=480.0))
+    acks: AckLedger = field(default_factory=AckLedger)
+    drawn: list[AcceptedSegment] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    strokes: dict[str, dict[int, tuple[str, float]]] = field(default_factory=dict)
+    admit: bool = True
+    full: bool = False
+
+    def message_rate(self, device: str) -> MessageRate:
+        return MessageRate(limit=1000)
+
+    def violation(self, code: str, device: str) -> None:
+        self.violations.append(code)
+
+    def open_strokes(self, client: str) -> dict[int, tuple[str, float]]:
+        return self.strokes.setdefault(client, {})
+
+    def admitted(self, phone: object, device: str) -> bool:
+        return self.admit
+
+    def storage_full(self) -> bool:
+        return self.full
+
+    def draw(self, segment: AcceptedSegment) -> None:
+        self.drawn.append(segment)
+
+    def commit(self) -> None:
+        """The database took everything drawn so far."""
+        for segment in self.drawn:
+            self.acks.committed(segment.client, segment.seq)
+
+
+def session(host: StandInHost, device: str = "d_one", client: str = "client-one") -> DrawingSession:
+    s = DrawingSession(host, device)
+    hello = s.receive(json.dumps({"type": "hello", "client": client}), None)
+    assert isinstance(hello, Hello)
+    s.welcome(hello, Claim(True), PALETTE[0], place=0)
+    return s
+
+
+def send(s: DrawingSession, **message) -> list[dict]:
+    replies = s.receive(json.dumps(message), None)
+    assert isinstance(replies, list)
+    return replies
+
+
+def start(seq: int, stroke: int = 1, **extra) -> dict:
+    return {"type": "start", "seq": seq, "stroke": stroke, "color": PALETTE[0],
+            "width": 0.006, "points": [[0.5, 0.5]], **extra}  # fmt: skip
+
+
+def test_a_drawn_message_is_acknowledged_only_once_committed():
+    host = StandInHost()
+    s = session(host)
+    assert send(s, **start(1)) == []
+    assert [seg.key for seg in host.drawn] == ["client-one:1"]
+    assert s.take_acks(now=1.0, keepalive=2.0) == [], "not stored yet: no ack"
+    assert s.waiting()
+    host.commit()
+    (ack,) = s.take_acks(now=1.1, keepalive=2.0)
+    assert (ack["type"], ack["seq"]) == ("ack", 1) and not s.waiting()
+
+
+def test_while_storage_is_slow_the_last_ack_is_repeated():
+    host = StandInHost()
+    s = session(host)
+    send(s, **start(1))
+    later = s.ack_sent_at + 2.5
+    assert s.take_acks(now=later, keepalive=2.0) == [{"type": "ack", "seq": 0, "ink": 479.0}]
+
+
+def test_a_drop_waits_for_the_messages_before_it():
+    host = StandInHost()
+    s = session(host)
+    send(s, **start(1))
+    host.exhibit = ExhibitSnapshot(sheet=1, palette=PALETTE, brushes=(0.006,), paused=True)
+    send(s, type="points", seq=2, stroke=1, points=[[0.6, 0.6]])
+    assert s.take_acks(now=1.0, keepalive=2.0) == [], "seq 1 is not stored yet"
+    host.commit()
+    (drop,) = s.take_acks(now=1.1, keepalive=2.0)
+    assert (drop["seq"], drop["dropped"]) == (2, "paused")
+
+
+def test_a_resend_is_not_drawn_again_but_acknowledged_again():
+    host = StandInHost()
+    s = session(host)
+    send(s, **start(1))
+    host.commit()
+    s.take_acks(now=1.0, keepalive=2.0)
+    assert send(s, **start(1)) == [] and len(host.drawn) == 1
+    assert [a["seq"] for a in s.take_acks(now=1.1, keepalive=2.0)] == [1]
+
+
+def test_a_seq_that_jumps_is_refused_with_where_to_resume():
+    host = StandInHost()
+    s = session(host)
+    (gap,) = send(s, type="ping", seq=2**31)
+    assert (gap["code"], gap["expected"], "seq" in gap) == ("seq_gap", 1, False)
+    assert s.seqs is not None and s.seqs.handled == 0, "nothing consumed"
+
+
+def test_a_stroke_continues_on_a_new_process_when_its_header_comes_again():
+    host = StandInHost()
+    s = session(host)
+    assert send(s, type="points", seq=1, stroke=7, points=[[0.1, 0.1]]) == []
+    (error,) = s.take_acks(now=1.0, keepalive=2.0)  # an error with a seq waits like an ack
+    assert (error["code"], error["seq"]) == ("unknown_stroke", 1)
+    send(s, type="points", seq=2, stroke=7, points=[[0.2, 0.2]], color=PALETTE[1], width=0.006)
+    (segment,) = host.drawn
+    assert (segment.color, segment.is_start) == (PALETTE[1], False)
+
+
+def test_a_full_backlog_refuses_points_and_says_so():
+    host = StandInHost(full=True)
+    s = session(host)
+    send(s, **start(1))
+    assert host.drawn == []
+    (drop,) = s.take_acks(now=1.0, keepalive=2.0)
+    assert drop["dropped"] == "storage_full"
+
+
+def test_many_bad_messages_close_the_connection():
+    s = session(StandInHost())
+    with pytest.raises(CloseConnection) as closed:
+        for _ in range(30):
+            send(s, type="nonsense")
+    assert closed.value.code == 1008
