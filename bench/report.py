@@ -110,18 +110,21 @@ def write_plot(results: list[StepResult], path: Path, title: str = "") -> None:
     # A retried step is plotted as retried: the confirmation is the step's result.
     sweep = [r for r in results if r.scenario in ("sweep", "sweep-retry")]
     systems = list(dict.fromkeys(r.system for r in sweep))
-    figure, (latency, points) = plt.subplots(1, 2, figsize=(12, 4.8))
+    figure, (latency, points, cost) = plt.subplots(1, 3, figsize=(17, 4.8))
     for system in systems:
         last = {r.phones: r for r in sweep if r.system == system}
         rows = [last[n] for n in sorted(last)]
         phones = [r.phones for r in rows]
         latency.plot(phones, [r.p99_ms for r in rows], marker="o", label=system)
         points.plot(phones, [r.points_per_s for r in rows], marker="o", label=system)
+        cost.plot(phones, [r.cpu_s_per_1k for r in rows], marker="o", label=system)
     latency.axhline(100, color="grey", linestyle="--", linewidth=1, label="target 100 ms")
     latency.set_yscale("log")
     latency.set_ylabel("p99 latency, phone send to wall receipt (ms)")
     points.set_ylabel("points delivered to the wall per second")
-    for axis in (latency, points):
+    cost.set_ylabel("server CPU-seconds per 1,000 phone messages")
+    cost.set_yscale("log")
+    for axis in (latency, points, cost):
         axis.set_xscale("log")
         axis.set_xlabel("phones drawing")
         axis.grid(True, which="both", alpha=0.3)

@@ -198,7 +198,7 @@ def fit_line(rows: list[dict]) -> dict:
     }
 
 
-def projection(rows: list[dict], line: dict) -> dict:
+def projection(rows: list[dict]) -> dict:
     """Phones per core and machines for 1,000 and 10,000 phones drawing at once, from
     the measured per-message cost (the worst process at the highest load measured)."""
     top = max(r["phones"] for r in rows)
@@ -209,21 +209,24 @@ def projection(rows: list[dict], line: dict) -> dict:
     per_phone = sum(rates) / len(rates) if rates else math.nan  # messages/s a drawing phone
     core_per_phone = per_phone * worst / 1000  # core-seconds a second, one phone
     phones_per_core = UTILISATION / core_per_phone if core_per_phone else math.nan
+    # Redis: each process sends at most a frame a tick whatever its crowd, so the
+    # projection takes the most commands/s one process was measured to cause, times
+    # the processes (the fitted line's phone term is not extrapolated 100-fold).
+    per_process = max(
+        (r["redis_cmds_per_s_per_process"] for r in rows if r["redis_cmds_per_s_per_process"]),
+        default=math.nan,
+    )
     plan = {}
     for crowd in (1000, 10000):
         cores = math.ceil(crowd / phones_per_core) if phones_per_core else 0
         machines = math.ceil(cores / MACHINE_CORES)
         processes = machines * MACHINE_CORES
-        redis = (
-            line["a"] + line["per_process"] * processes + line["per_phone"] * crowd
-            if line
-            else math.nan
-        )
+        redis = per_process * processes
         plan[crowd] = {
             "cores": cores,
             "machines": machines,
             "processes": processes,
-            "redis_cmds_per_s": round(redis),
+            "redis_cmds_per_s": redis if math.isnan(redis) else round(redis),
             "rows_per_s": round(crowd * per_phone),
             "points_per_s_to_wall": round(crowd * per_phone * 3),
         }
@@ -234,6 +237,7 @@ def projection(rows: list[dict], line: dict) -> dict:
         "machine_cores": MACHINE_CORES,
         "phones_per_core": math.floor(phones_per_core) if phones_per_core else 0,
         "phones_per_core_at_100pct": math.floor(1 / core_per_phone) if core_per_phone else 0,
+        "redis_cmds_per_s_per_process_max": per_process,
         "crowds": plan,
     }
 
@@ -392,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         print("-- no row measured", file=sys.stderr)
         return 1
     line = fit_line(rows)
-    plan = projection(rows, line)
+    plan = projection(rows)
     text = summary(rows, line, plan, info)
     print("\n" + text, flush=True)
     with open(out / "scaleout.csv", "w", newline="") as handle:
