@@ -1,5 +1,5 @@
 """A visitor's own colour: one from the exhibit's palette that nobody drawing on this
-process uses now, where the palette allows."""
+process uses now, where the palette allows (the runtime's `color_for` gathers them)."""
 
 from __future__ import annotations
 
@@ -19,21 +19,3 @@ def color_pick(palette: Sequence[str], taken: Iterable[str], device: str = "") -
     start = int(hashlib.sha1(device.encode()).hexdigest()[:8], 16) % len(palette)
     ordered = palette[start:] + palette[:start]
     return min(ordered, key=lambda color: used[color])  # min keeps the first of equals
-
-
-def colors_in_use(runtime, excluding: object = None) -> list[str]:
-    """The colours of the phones connected to this process: those of the strokes they
-    are drawing now, else the colour they were welcomed with."""
-    colors: list[str] = []
-    for phones in list(runtime.phones.values()):
-        for phone in list(phones):
-            session = getattr(phone, "session", None)
-            if session is None or session is excluding:
-                continue
-            client = getattr(session, "client", None)
-            strokes = runtime.strokes.get(client) if client else None
-            if strokes:
-                colors.extend(style[0] for style in strokes.values())
-            elif getattr(session, "color", None):
-                colors.append(session.color)
-    return colors

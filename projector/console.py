@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 
 from installation.runtime import runtime_peek
 from projector.export import StoredStroke, stroke_path
+from projector.frames import stroke_key
 from projector.models import Exhibit, Segment, Sheet
 from projector.sheets import sheet_canvas, sheet_current, sheet_strokes
 
@@ -56,7 +57,7 @@ def _strokes(sheet: Sheet, device: str | None = None) -> list[dict]:
     )
     strokes: dict[str, dict] = {}
     for client, seq, stroke, color, width, points in rows.iterator(2000):
-        key = f"{client}:{stroke}"
+        key = stroke_key(client, stroke)
         entry = strokes.setdefault(
             key,
             {"stroke": key, "device": device, "color": color, "width": width, "segments": []},

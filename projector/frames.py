@@ -13,6 +13,16 @@ from controller.messages import Point
 PROJECTOR_GROUP = "projector"
 
 
+def segment_key(client: str, seq: int) -> str:
+    """A segment's identity on the wire and in the sheet: `client:seq`."""
+    return f"{client}:{seq}"
+
+
+def stroke_key(client: str, stroke: int) -> str:
+    """A stroke's identity on the wire and in the sheet: `client:stroke`."""
+    return f"{client}:{stroke}"
+
+
 @dataclass(slots=True)
 class AcceptedSegment:
     """One phone message's points, accepted and waiting for the next tick."""
@@ -30,16 +40,12 @@ class AcceptedSegment:
 
     @property
     def key(self) -> str:
-        return f"{self.client}:{self.seq}"
-
-    @property
-    def stroke_key(self) -> str:
-        return f"{self.client}:{self.stroke}"
+        return segment_key(self.client, self.seq)
 
     def as_wire(self) -> dict:
         return {
             "key": self.key,
-            "stroke": self.stroke_key,
+            "stroke": stroke_key(self.client, self.stroke),
             "device": self.device,
             "color": self.color,
             "width": self.width,

@@ -8,6 +8,8 @@ from datetime import time
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from projector.frames import segment_key
+
 DEFAULT_PALETTE = [
     "#f94144",
     "#f3722c",
@@ -151,15 +153,7 @@ class Segment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client}:{self.seq}"
-
-    @property
-    def key(self) -> str:
-        return f"{self.client}:{self.seq}"
-
-    @property
-    def stroke_key(self) -> str:
-        return f"{self.client}:{self.stroke}"
+        return segment_key(self.client, self.seq)
 
 
 WEEKDAYS = [

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from projector.frames import segment_key, stroke_key
 from projector.models import Exhibit, Segment, Sheet
 
 
@@ -110,7 +111,7 @@ def sheet_strokes(
     row: tuple
     for row in rows.order_by("id").values_list(*columns).iterator(2000):
         client, seq, stroke, device, color, width, points, is_end = row[:8]
-        key = f"{client}:{stroke}"
+        key = stroke_key(client, stroke)
         entry = strokes.get(key)
         if entry is None:
             entry = strokes[key] = {
@@ -120,7 +121,7 @@ def sheet_strokes(
                 "width": width,
                 "segments": [],
             }
-        segment = {"key": f"{client}:{seq}", "points": points, "end": is_end}
+        segment = {"key": segment_key(client, seq), "points": points, "end": is_end}
         if with_time:
             segment["t"] = int(row[8].timestamp() * 1000)
         if pending_after is not None and row[8] > pending_after:

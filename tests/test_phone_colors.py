@@ -1,8 +1,10 @@
 """The visitor's own colour (controller/colors.py)."""
 
-from types import SimpleNamespace
+from dataclasses import dataclass
 
-from controller.colors import color_pick, colors_in_use
+import pytest
+
+from controller.colors import color_pick
 
 PALETTE = ["#aa0000", "#00aa00", "#0000aa"]
 
@@ -20,12 +22,21 @@ def test_when_all_are_taken_the_least_used_is_picked():
     assert color_pick([], [], "d_x") is None
 
 
-def test_colours_in_use_are_those_drawn_now_or_welcomed_with():
-    drawing = SimpleNamespace(session=SimpleNamespace(client="c1", color="#aa0000"))
-    idle = SimpleNamespace(session=SimpleNamespace(client="c2", color="#00aa00"))
-    me = SimpleNamespace(session=SimpleNamespace(client="c3", color=None))
-    runtime = SimpleNamespace(
-        phones={"d1": [drawing], "d2": [idle], "d3": [me]},
-        strokes={"c1": {7: ("#0000aa", 0.006)}},
-    )
-    assert sorted(colors_in_use(runtime, excluding=me.session)) == ["#0000aa", "#00aa00"]
+@dataclass(eq=False)
+class Phone:
+    """What the runtime reads of a connected phone to choose colours."""
+
+    device: str
+    color: str
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_runtime_suggests_a_colour_nobody_here_draws_in(runtime):
+    palette = list(runtime.exhibit.palette)
+    drawing = Phone(device="d_1", color=palette[0])
+    welcomed = Phone(device="d_2", color=palette[1])
+    for phone in (drawing, welcomed):
+        runtime.register(phone)
+    for device in ("d_3", "d_4", "d_5"):
+        assert runtime.color_for(device) not in palette[:2]
+    assert runtime.color_for("d_2", excluding=welcomed) != palette[0]
