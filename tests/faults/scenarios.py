@@ -476,6 +476,8 @@ async def database_refuses(
             break
         await asyncio.sleep(0.5)
     facts["healthz_ok_after"] = healthy_again
+    storage = ((body.get("process") or {}).get("storage")) or {}
+    facts["storage_retries"] = storage.get("retries")
     crowd.stop_drawing()
     return await _finish(
         f"the database refuses connections {down:.0f} s ({phones} phones)",

@@ -35,5 +35,6 @@ async def test_the_database_refusing_connections_for_10_s(make_server, postgres_
     assert facts["wall_longest_silence"] < SLOW_SECONDS, explain
     assert facts["phone_closes_during"] == 0, explain
     assert facts["healthz_ok_after"] is not None, "healthy again afterwards: " + explain
+    assert facts["storage_retries"], "/healthz counts storage retries: " + explain
     assert outcome.recovery is not None, explain
     assert_held(outcome, memory_mb=100)

@@ -28,6 +28,7 @@ async def test_a_wall_that_stops_reading_is_closed_and_freezes_nobody(make_serve
     assert facts["healthy_frames_during_stall"] > 0, explain
     assert facts["healthy_longest_silence"] < SLOW_SECONDS, explain
     assert facts["healthy_wall_closes"] == 0, explain
+    assert facts["slow_closed"] and facts["slow_closed"] >= 1, "/healthz counts it: " + explain
     assert_held(outcome, memory_mb=80)
 
 
