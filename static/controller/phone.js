@@ -21,6 +21,8 @@
   var LOCAL_STROKES = 400; // kept to redraw after a resize or rotation
 
   var boot = JSON.parse(document.getElementById("boot").textContent);
+  // The words, in the visitor's language (controller/templatetags/visitor.py).
+  var T = readStrings();
   var exhibit = boot.exhibit;
   var limits = boot.limits;
   var store = safeStorage("localStorage");
@@ -48,7 +50,6 @@
   var strokeKeys = 0;
   var SIDE_PANEL_MIN = 136; // px: the side layout's panel, at least
   var STACKED_CHROME = 200; // px: the stacked layout's bars above and below the pad
-  var BASE_HINT = "Draw with one finger: your lines appear on the wall.";
   var hintText = "";
   var turn = false; // turning the phone would give a bigger pad
   var meterShown = -1;
@@ -91,6 +92,44 @@
     var id = "";
     for (var i = 0; i < bytes.length; i++) id += abc[bytes[i] & 63];
     return id;
+  }
+
+  function readStrings() {
+    var english = {
+      connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…",
+      paused: "Paused", blocked: "Blocked", full: "Wall full · #{n} in line",
+      paused_notice: "Drawing is paused for a moment",
+      full_notice: "The wall is full. You are number {n} in line.",
+      blocked_notice: "This phone can no longer draw here.",
+      cleared: "The wall was cleared", out_of_ink: "Out of ink: it refills in a moment",
+      waiting: "Waiting for the connection…",
+      storage_full: "The wall cannot keep new lines just now",
+      you_are: "You are {name}", hint: "Draw with one finger: your lines appear on the wall.",
+      hint_short: "Draw with one finger",
+      turn_sideways: "Draw with one finger · turn sideways for a bigger pad",
+      turn_upright: "Draw with one finger · turn upright for a bigger pad",
+      brush: "Brush size {n}", colors: {},
+    };
+    var node = document.getElementById("strings");
+    var given = {};
+    try {
+      given = node ? JSON.parse(node.textContent) : {};
+    } catch (e) {
+      given = {};
+    }
+    return Object.assign(english, given);
+  }
+
+  function say(key, values) {
+    return String(T[key] || key).replace(/\{(\w+)\}/g, function (all, name) {
+      return values && name in values ? values[name] : all;
+    });
+  }
+
+  /* A colour's name in the visitor's language (the English one if untranslated). */
+  function colorWord(hex) {
+    var name = ColorNames.name(hex);
+    return (T.colors && T.colors[name]) || name;
   }
 
   function safeStorage(name) {
@@ -147,7 +186,7 @@
   function renderTools() {
     el.palette.textContent = "";
     (exhibit.palette || []).forEach(function (c) {
-      var b = radio(el.palette, c === color, ColorNames.name(c) || c, function () {
+      var b = radio(el.palette, c === color, colorWord(c) || c, function () {
         color = c;
         visit.setItem("wall.picked", c);
         renderTools();
@@ -155,8 +194,8 @@
       b.style.background = c;
     });
     el.brushes.textContent = "";
-    (exhibit.brushes || []).forEach(function (w) {
-      var b = radio(el.brushes, w === width, "brush " + w, function () {
+    (exhibit.brushes || []).forEach(function (w, i) {
+      var b = radio(el.brushes, w === width, say("brush", { n: i + 1 }), function () {
         width = w;
         store.setItem("wall.brush", String(w));
         renderTools();
@@ -167,8 +206,8 @@
       b.style.color = color;
       b.appendChild(dot);
     });
-    var name = ColorNames.name(color);
-    el.you.textContent = name ? "You are " + name : "";
+    var name = colorWord(color);
+    el.you.textContent = name ? say("you_are", { name: name }) : "";
     el.you.style.setProperty("--you", color);
   }
 
@@ -324,7 +363,7 @@
     if (left < 1 || outbox.full()) {
       finish(); // the line stops here; it goes on from the finger when ink is back
       dry = true;
-      showHint(outbox.full() ? "Waiting for the connection…" : "Out of ink: it refills in a moment", true);
+      showHint(say(outbox.full() ? "waiting" : "out_of_ink"), true);
       return;
     }
     if (!stroke) begin(pt);
@@ -512,9 +551,9 @@
     if (m.type === "ack") {
       outbox.ack(m.seq, m.dropped);
       if (typeof m.ink === "number") ink.anchor(m.ink, outbox.inFlight(), now());
-      if (m.dropped === "out_of_ink") showHint("Out of ink: it refills in a moment", true);
+      if (m.dropped === "out_of_ink") showHint(say("out_of_ink"), true);
       // The server's storage has been down so long its backlog is full: not drawn.
-      if (m.dropped === "storage_full") showHint("The wall cannot keep new lines just now", true);
+      if (m.dropped === "storage_full") showHint(say("storage_full"), true);
     } else if (m.type === "error") {
       if (m.code === "seq_gap") outbox.seqGap(m.expected);
       else if (m.code === "client_taken") clientTaken();
@@ -531,7 +570,7 @@
       local = [];
       redraw();
       if (resume) begin(resume);
-      notice("The wall was cleared", 2500);
+      notice(say("cleared"), 2500);
     } else if (m.type === "exhibit") {
       applyExhibit(m.exhibit, m.limits);
     }
@@ -550,28 +589,21 @@
 
   // -- states and notices ------------------------------------------------------
 
-  var LABELS = {
-    connecting: "Connecting…",
-    live: "Live",
-    reconnecting: "Reconnecting…",
-    paused: "Paused",
-    blocked: "Blocked",
-  };
+  var LABELS = ["connecting", "live", "reconnecting", "paused", "blocked"];
 
   function setState(next, place) {
     state = next;
     if (next === "full" && place) position = place;
     el.status.dataset.state = next;
     el.status.textContent =
-      next === "full" ? "Wall full · #" + (position || "?") + " in line" : LABELS[next] || next;
+      next === "full" ? say("full", { n: position || "?" }) : LABELS.indexOf(next) >= 0 ? say(next) : next;
     if (!canDraw() && pointer !== null) {
       pointer = null;
       finish();
     }
-    if (next === "paused") notice("Drawing is paused for a moment", 0);
-    else if (next === "full")
-      notice("The wall is full. You are number " + (position || "?") + " in line.", 0);
-    else if (next === "blocked") notice("This phone can no longer draw here.", 0);
+    if (next === "paused") notice(say("paused_notice"), 0);
+    else if (next === "full") notice(say("full_notice", { n: position || "?" }), 0);
+    else if (next === "blocked") notice(say("blocked_notice"), 0);
     else if (!noticeTimer) notice("", 0);
   }
 
@@ -594,13 +626,8 @@
     hintText = text || "";
     var line = hintText;
     if (!line) {
-      line = document.body.classList.contains("side") ? "Draw with one finger" : BASE_HINT;
-      if (turn) {
-        var aspect = exhibit.aspect || 16 / 9;
-        line = aspect >= 1
-          ? "Draw with one finger · turn sideways for a bigger pad"
-          : "Draw with one finger · turn upright for a bigger pad";
-      }
+      line = say(document.body.classList.contains("side") ? "hint_short" : "hint");
+      if (turn) line = say((exhibit.aspect || 16 / 9) >= 1 ? "turn_sideways" : "turn_upright");
     }
     el.hint.textContent = line;
     el.hint.classList.toggle("warn", !!(hintText && warn !== false));
@@ -657,7 +684,7 @@
     /* Test hook: close the socket as a server would (code) without telling it. */
     drop: function () { drop("test"); },
     get color() { return color; },
-    get colorName() { return ColorNames.name(color); },
+    get colorName() { return colorWord(color); },
     get width() { return width; },
     get client() { return client; },
     get aspect() { return exhibit.aspect; },

@@ -5,6 +5,21 @@
   "use strict";
 
   const config = JSON.parse(document.getElementById("wall-config").textContent);
+  // The words, in the room's language (controller/templatetags/visitor.py).
+  const T = Object.assign(
+    {
+      paused: "Paused · drawing will be back in a moment",
+      closed: "Closed",
+      phones_1: "{n} phone",
+      phones_n: "{n} phones",
+      drawing: "{n} drawing",
+      sheet: "Sheet {n}",
+      replay: "replay ×{n}",
+      no_p5: "The wall could not load p5.js.",
+    },
+    JSON.parse((document.getElementById("wall-strings") || {}).textContent || "{}"),
+  );
+  const say = (key, n) => String(T[key] || key).replace("{n}", n);
   const params = new URLSearchParams(location.search);
   const BACKOFF_MAX_MS = Number(params.get("backoff_max")) || 1000;
   const FADE_FLOOR = 0.02; // what is left of ink after fade_seconds
@@ -225,9 +240,8 @@
         el.joinCount.hidden = false;
         layout(); // the card grew by a line: the canvas keeps clear of it
       }
-      el.joinCount.textContent =
-        totals.connected === 1 ? "1 phone" : totals.connected + " phones";
-      if (totals.drawing) el.joinCount.textContent += " · " + totals.drawing + " drawing";
+      el.joinCount.textContent = say(totals.connected === 1 ? "phones_1" : "phones_n", totals.connected);
+      if (totals.drawing) el.joinCount.textContent += " · " + say("drawing", totals.drawing);
     },
     onError(error) {
       state.error = String(error && error.message ? error.message : error);
@@ -248,9 +262,9 @@
   function renderBanner() {
     let text = "";
     if (state.mode === "live" && state.exhibit.closed) {
-      text = state.exhibit.closed_message || "Closed";
+      text = state.exhibit.closed_message || say("closed");
     } else if (state.mode === "live" && (state.exhibit.paused || state.paused)) {
-      text = "Paused · drawing will be back in a moment";
+      text = say("paused");
     }
     el.banner.textContent = text;
     el.banner.hidden = !text;
@@ -431,17 +445,17 @@
   // A replay says what it is (the sheet, its date, the speed) where the live wall
   // has its join card: a replay is not a place to join.
   function showCaption(sheet, speed) {
-    const parts = ["Sheet " + sheet.sheet];
+    const parts = [say("sheet", sheet.sheet)];
     if (typeof sheet.started_at === "number") {
       parts.push(
-        new Date(sheet.started_at).toLocaleDateString(undefined, {
+        new Date(sheet.started_at).toLocaleDateString(document.documentElement.lang || undefined, {
           year: "numeric",
           month: "long",
           day: "numeric",
         }),
       );
     }
-    parts.push("replay ×" + (Math.round(speed * 10) / 10));
+    parts.push(say("replay", Math.round(speed * 10) / 10));
     el.caption.textContent = parts.join(" · ");
     el.caption.hidden = false;
   }
@@ -616,7 +630,7 @@
     (error) => {
       setConnection("error");
       state.error = error.message;
-      el.notice.textContent = "The wall could not load p5.js.";
+      el.notice.textContent = say("no_p5");
       el.notice.hidden = false;
     },
   );
