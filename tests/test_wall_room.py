@@ -207,3 +207,22 @@ def test_the_wall_draws_within_5_s_whatever_the_cdn_does(server, browser, cdn, s
     assert page.locator("#stage canvas").count() >= 1
     page.close()
     held.clear()
+
+
+def test_the_wall_is_back_soon_after_the_server_answers(start_server, browser):
+    """Capped, jittered backoff (static/reconnect.js): after a restart the wall is
+    live again, its sheet loaded, well within 1.5 s of the server answering."""
+    server = start_server()
+    page = open_wall(browser, server)
+    backs = []
+    for _ in range(3):
+        server.stop()
+        page.wait_for_function("window.wall.state.connection !== 'live'", timeout=10000)
+        page.wait_for_timeout(3000)  # the backoff reaches its ceiling
+        server.start()  # returns once /healthz answers
+        answered = time.monotonic()
+        page.wait_for_function(READY, timeout=10000, polling=10)
+        backs.append(time.monotonic() - answered)
+    print("wall back after the server answered (s):", [round(b, 2) for b in backs])
+    assert max(backs) < 2.0, backs
+    page.close()
