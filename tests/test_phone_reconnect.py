@@ -105,3 +105,35 @@ def test_the_phone_is_back_soon_after_the_server_answers(start_server, browser, 
         backs.append(time.monotonic() - answered)
     print("phone back after the server answered (s):", [round(b, 2) for b in backs])
     assert max(backs) < 2.0, backs
+
+
+def test_a_client_id_taken_by_another_device_is_replaced(start_server, browser, devices):
+    """Two phones (two device cookies) that happen to make the same client id: the
+    server refuses the second's hello with `client_taken`; that phone takes a new id,
+    says hello again on the same socket, and draws."""
+    same_id = """(() => {
+        const real = crypto.getRandomValues.bind(crypto);
+        let first = true;
+        crypto.getRandomValues = (array) => {
+            if (first && array.length === 12) { first = false; array.fill(7); return array; }
+            return real(array);
+        };
+    })();"""
+    server = start_server()
+    phones = []
+    for _ in range(2):
+        context = browser.new_context(**devices["Pixel 7"])
+        context.add_init_script(same_id)
+        page = context.new_page()
+        page.goto(server.http + "/")
+        page.wait_for_function("window.phone && window.phone.state === 'live'", timeout=15000)
+        phones.append(page)
+    first, second = (p.evaluate("window.phone.client") for p in phones)
+    assert first == "HHHHHHHHHHHH"
+    assert second != first, "the second phone took a new id"
+    assert phones[1].evaluate("window.phone.errors").get("client_taken") == 1
+    assert phones[1].evaluate("window.phone.connects") == 1, "on the same socket"
+    touch = Touch(phones[1])
+    touch.swipe(pad_at(phones[1], 0.2, 0.5), pad_at(phones[1], 0.8, 0.5), steps=10)
+    wait_for(lambda: settled(phones[1]), 10, "the stroke acknowledged")
+    assert wall_segments(server, second), "drawn under the new id"
