@@ -226,3 +226,36 @@ def test_the_wall_is_back_soon_after_the_server_answers(start_server, browser):
     print("wall back after the server answered (s):", [round(b, 2) for b in backs])
     assert max(backs) < 2.0, backs
     page.close()
+
+
+def test_a_drawing_pen_shows_as_a_ring_in_its_colour(server, browser, devices):
+    """Live cursors: while a phone draws, the wall shows a soft ring in the visitor's
+    colour where the pen is; it fades once the finger lifts."""
+    from tests.phone_pad import Touch, open_phone, pad_at
+
+    wall = open_wall(browser, server)
+    phone = open_phone(browser, devices, server)
+    color = phone.evaluate("window.phone.color")
+    touch = Touch(phone)
+    start = pad_at(phone, 0.3, 0.5)
+    touch.send("touchStart", [start])
+    for i in range(1, 12):
+        touch.send("touchMove", [(start[0] + 8 * i, start[1])])
+    wall.wait_for_function("window.wall.pens.length > 0", timeout=5000)
+    pen = wall.evaluate("window.wall.pens[0]")
+    assert pen["color"].lower() == color
+    # The ring's rim, a radius above the pen (off the horizontal stroke), is tinted.
+    rim = wall.evaluate(
+        """(pen) => {
+        const c = document.querySelector('#stage canvas'), b = window.wall.state.box;
+        const d = c.width / window.innerWidth, r = Math.max(10, b.w * 0.014);
+        const x = Math.round((b.x + pen.x * b.w) * d), y = Math.round((b.y + pen.y * b.h - r) * d);
+        return Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3));
+    }""",
+        pen,
+    )
+    assert max(rim) > 0x11 + 30, ("the ring is drawn", rim)
+    touch.send("touchEnd", [])
+    wall.wait_for_function("window.wall.pens.length === 0", timeout=5000)
+    phone.context.close()
+    wall.close()

@@ -203,6 +203,7 @@
       if (redrawPending) redrawAll();
       fadeStep(now);
       countFrame(now);
+      if (pens.size) dirty = true; // rings move and fade: composite every frame
       if (!dirty) return; // nothing new: the canvas keeps its pixels, the laptop stays cool
       dirty = false;
       if (!framed) {
@@ -210,8 +211,62 @@
         framed = true;
       }
       if (ink) p.image(ink, state.box.x, state.box.y, state.box.w, state.box.h);
+      drawPens(p.drawingContext, now);
     };
     p.windowResized = layout;
+  }
+
+  // -- live pens: a soft ring in the visitor's colour where each pen is now ---------
+
+  const PEN_IDLE_MS = 700; // a pen that sent nothing for this long fades out
+  const PEN_FADE_MS = 400;
+  const pens = new Map(); // stroke key -> {x, y, color, at, ended}
+
+  function notePens(frame, now) {
+    for (const segment of frame.segments || []) {
+      const points = segment.points || [];
+      const last = points[points.length - 1];
+      const pen = pens.get(segment.stroke);
+      if (!last && !pen) continue;
+      pens.set(segment.stroke, {
+        x: last ? last[0] : pen.x,
+        y: last ? last[1] : pen.y,
+        color: segment.color || (pen && pen.color) || "#ffffff",
+        at: now,
+        ended: !!segment.end,
+      });
+    }
+  }
+
+  function drawPens(ctx, now) {
+    if (!pens.size) return;
+    const box = state.box;
+    const radius = Math.max(10, box.w * 0.014);
+    ctx.save();
+    ctx.setTransform(density, 0, 0, density, 0, 0);
+    ctx.beginPath();
+    ctx.rect(box.x, box.y, box.w, box.h); // the next blit of the ink wipes them
+    ctx.clip();
+    for (const [key, pen] of pens) {
+      const quiet = now - pen.at - (pen.ended ? 0 : PEN_IDLE_MS);
+      const alpha = quiet <= 0 ? 1 : 1 - quiet / PEN_FADE_MS;
+      if (alpha <= 0) {
+        pens.delete(key);
+        continue;
+      }
+      const x = box.x + pen.x * box.w;
+      const y = box.y + pen.y * box.h;
+      ctx.globalAlpha = 0.18 * alpha;
+      ctx.fillStyle = pen.color;
+      ctx.beginPath();
+      ctx.arc(x, y, radius, 0, Math.PI * 2);
+      ctx.fill();
+      ctx.globalAlpha = 0.75 * alpha;
+      ctx.strokeStyle = pen.color;
+      ctx.lineWidth = Math.max(2, radius / 5);
+      ctx.stroke();
+    }
+    ctx.restore();
   }
 
   // -- the picture's data ----------------------------------------------------------
@@ -346,6 +401,7 @@
     }
     if (message.type === "frame" || message.type === "heartbeat") sync.clockSample(message.time);
     if (message.type === "frame") {
+      if (sync.loaded) notePens(message, Date.now());
       state.latencyMs = Math.max(0, sync.serverNow() - message.time);
       if (sync.loaded && message.segments && message.segments.length) dismissAttract();
     }
@@ -608,6 +664,9 @@
     },
     get ready() {
       return !!ink;
+    },
+    get pens() {
+      return Array.from(pens.values());
     },
     keys() {
       return Array.from(sync.known).sort();
