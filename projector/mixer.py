@@ -9,6 +9,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from projector.delay import DelayQueue
 from projector.fairshare import allocate, thin
@@ -121,13 +122,15 @@ class Mixer:
         delay on, those whose delay has passed."""
         frames: list[str] = []
         if self._pending:
-            segments, self._pending = self._pending, []
-            segments = share_budget(segments, self.budget)
+            accepted, self._pending = self._pending, []
+            # Storage keeps every accepted point (an ack promises them); only the walls'
+            # copy is thinned to the tick's budget.
+            segments = share_budget(accepted, self.budget)
             self.seq += 1
             time_ms = int(time.time() * 1000)
             self.points_out += sum(len(s.points) for s in segments)
             if self._writer is not None:
-                self._writer.submit(StoredBatch(self.sheet, self.origin, self.seq, segments))
+                self._writer.submit(StoredBatch(self.sheet, self.origin, self.seq, accepted))
             if self.held.delay or len(self.held):
                 for segment in segments:
                     self.held.hold(segment.device, (self.seq, time_ms, segment))
@@ -222,7 +225,8 @@ class Mixer:
 
 
 def share_budget(segments: list[AcceptedSegment], budget: int) -> list[AcceptedSegment]:
-    """Thin the strokes over their fair share of the tick's budget, keeping each shape.
+    """Thin the strokes over their fair share of the tick's budget, keeping each shape;
+    thinned segments are copies (the accepted ones go to storage whole).
 
     Segment ends and starts carry meaning (a stroke's first and last point), so a
     segment keeps at least its last point; its identity is never dropped, only points.
@@ -243,6 +247,6 @@ def share_budget(segments: list[AcceptedSegment], budget: int) -> list[AcceptedS
             thinned.append(segment)
             continue
         keep = max(1, math.floor(len(segment.points) * share / demand))
-        segment.points = thin(segment.points, keep)  # type: ignore[assignment]
-        thinned.append(segment)
+        points = thin(segment.points, keep)
+        thinned.append(replace(segment, points=points))  # type: ignore[arg-type]  # a copy
     return thinned

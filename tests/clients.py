@@ -76,7 +76,10 @@ class PhoneClient:
 
     def _resolve(self, seq: int, ack: dict | None) -> None:
         """Acks are cumulative: every message up to `seq` is handled. Only the message
-        named by an ack can be dropped (drops are acknowledged at once, alone)."""
+        named by an ack can be dropped. An ack repeated while storage is slow (seq 0
+        when nothing is acknowledged yet) changes nothing."""
+        if seq <= self._handled:
+            return
         for earlier in range(self._handled + 1, seq):
             self.acks.setdefault(earlier, {"seq": earlier, "ink": (ack or {}).get("ink")})
         if ack is not None:

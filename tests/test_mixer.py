@@ -206,3 +206,13 @@ def test_strokes_removed_during_the_delay_never_reach_a_wall():
     frames = [orjson.loads(text) for text in mixer.flush()]
     assert [f["seq"] for f in frames] == [1, 2], "the emptied frame still goes: no gap"
     assert [[s["key"] for s in f["segments"]] for f in frames] == [[], ["clientGOOD:1"]]
+
+
+def test_storage_keeps_every_point_the_wall_budget_thins():
+    writer = Writer()
+    mixer = Mixer(origin="o1", publish=None, writer=writer, tick=1, budget=10)
+    mixer.add(seg("clientAAAA", 1, n=40, device="a"))
+    (text,) = mixer.flush()
+    (shown,) = orjson.loads(text)["segments"]
+    (stored,) = writer.batches[0].segments
+    assert len(shown["points"]) == 10 and len(stored.points) == 40, "acked points stored whole"
