@@ -114,3 +114,32 @@ def test_the_page_cannot_be_scrolled_or_zoomed_while_drawing(start_server, brows
         return document.getElementById('pad').dispatchEvent(e); }"""
     )
     assert menu is False, "the context menu is refused"
+
+
+def test_a_visitors_strokes_come_back_after_a_reload(start_server, browser, devices):
+    """The phone keeps the visitor's strokes for the visit (sessionStorage, with the
+    sheet they were drawn on) and draws them again after a reload; strokes kept for
+    another sheet (the wall was reset meanwhile) are not."""
+    from tests.parts import wait_for
+    from tests.phone_pad import Touch, open_phone, pad_at, pad_ink, settled
+
+    server = start_server()
+    page = open_phone(browser, devices, server)
+    Touch(page).swipe(pad_at(page, 0.2, 0.3), pad_at(page, 0.8, 0.3), steps=12)
+    wait_for(lambda: settled(page), 10, "the stroke acknowledged")
+    page.wait_for_timeout(700)  # kept half a second after the stroke ends
+    page.reload()
+    page.wait_for_function("window.phone && window.phone.state === 'live'", timeout=15000)
+    page.wait_for_timeout(200)
+    assert pad_ink(page, 0.5, 0.3) > 0, "the stroke is back"
+    # Kept for a sheet the wall is no longer on: not drawn.
+    page.evaluate(
+        """() => { const k = JSON.parse(sessionStorage.getItem('wall.strokes'));
+                   k.sheet = k.sheet + 1000;
+                   sessionStorage.setItem('wall.strokes', JSON.stringify(k)); }"""
+    )
+    page.reload()
+    page.wait_for_function("window.phone && window.phone.state === 'live'", timeout=15000)
+    page.wait_for_timeout(200)
+    assert pad_ink(page, 0.5, 0.3) == 0
+    page.context.close()

@@ -341,7 +341,51 @@
         paint(stroke.local, [], true); // the curve's last half, to the last point
       }
       stroke = null;
+      keepSoon();
     }
+  }
+
+  // -- the visitor's strokes survive a reload (this visit, this sheet) -------------
+
+  var KEPT = "wall.strokes";
+  var sheet = null; // the sheet the wall is on (welcome, reset)
+  var restored = false;
+  var keepTimer = null;
+
+  function keepSoon() {
+    if (!keepTimer) keepTimer = setTimeout(keep, 500);
+  }
+
+  function keep() {
+    keepTimer = null;
+    if (sheet === null) return;
+    var strokes = [];
+    for (var i = 0; i < local.length; i++) {
+      var s = local[i];
+      if (s.ended) strokes.push([s.color, s.width, s.points]);
+    }
+    try {
+      visit.setItem(KEPT, JSON.stringify({ sheet: sheet, strokes: strokes }));
+    } catch (e) {
+      /* storage full: the pad goes on, a reload just starts blank */
+    }
+  }
+
+  /* At the first welcome: the strokes kept from before a reload, if the wall is
+     still on the same sheet, go back under what was drawn since. */
+  function restore(onSheet) {
+    var kept = null;
+    try {
+      kept = JSON.parse(visit.getItem(KEPT) || "null");
+    } catch (e) {
+      kept = null;
+    }
+    if (!kept || kept.sheet !== onSheet || !kept.strokes) return;
+    var back = kept.strokes.map(function (k, i) {
+      return { key: "k" + i, color: k[0], width: k[1], points: k[2], ended: true };
+    });
+    local = back.concat(local).slice(-LOCAL_STROKES);
+    redraw();
   }
 
   /* Move the stroke's pending points into the outbox, one message per tick. */
@@ -541,6 +585,11 @@
     // Strokes drawn before the first welcome, not sent yet, take the visitor's colour.
     if (color !== before && outbox.recolor(before, color)) redraw();
     outbox.welcome(m.acked);
+    if (typeof m.sheet === "number") {
+      if (!restored) restore(m.sheet);
+      restored = true;
+      sheet = m.sheet;
+    }
     ink.anchor(m.ink, 0, now());
     if (m.state === "full" && m.position) position = m.position; // a place in line
     setState(m.state === "live" && fullBeforeWelcome ? "full" : m.state, position);
@@ -568,6 +617,8 @@
       var resume = pointer !== null && current ? current[current.length - 1] : null;
       finish();
       local = [];
+      if (typeof m.sheet === "number") sheet = m.sheet;
+      keep();
       redraw();
       if (resume) begin(resume);
       notice(say("cleared"), 2500);
