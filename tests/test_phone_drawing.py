@@ -143,3 +143,23 @@ def test_a_visitors_strokes_come_back_after_a_reload(start_server, browser, devi
     page.wait_for_timeout(200)
     assert pad_ink(page, 0.5, 0.3) == 0
     page.context.close()
+
+
+def test_the_phone_says_when_a_stroke_is_on_the_wall(start_server, browser, devices):
+    """An ack means stored: once a stroke's end is acknowledged the phone shows a brief
+    "On the wall" sign."""
+    from tests.phone_pad import Touch, open_phone, pad_at
+
+    server = start_server()
+    page = open_phone(browser, devices, server)
+    page.evaluate(
+        """() => new MutationObserver(() => {
+               const e = document.getElementById('landed');
+               if (!e.hidden) window.landedShown = e.textContent;
+           }).observe(document.getElementById('landed'), {attributes: true})"""
+    )
+    Touch(page).swipe(pad_at(page, 0.2, 0.6), pad_at(page, 0.8, 0.6), steps=10)
+    page.wait_for_function("window.phone.landed === 1", timeout=10000)
+    page.wait_for_function("window.landedShown", timeout=2000)
+    assert page.evaluate("window.landedShown") == "On the wall ✓"
+    page.context.close()

@@ -114,6 +114,7 @@ def phone_strings() -> dict:
         "turn_sideways": _("Draw with one finger · turn sideways for a bigger pad"),
         "turn_upright": _("Draw with one finger · turn upright for a bigger pad"),
         "brush": _("Brush size {n}"),
+        "landed": _("On the wall ✓"),
         "colors": {name: translate() for name, translate in COLOR_NAMES.items()},
     }
 

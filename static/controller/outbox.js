@@ -181,7 +181,10 @@
 
   Outbox.prototype._close = function (stroke) {
     var i = this.open.indexOf(stroke);
-    if (i >= 0) this.open.splice(i, 1);
+    if (i >= 0) {
+      this.open.splice(i, 1);
+      this.stats.landed = (this.stats.landed || 0) + 1; // a whole stroke is stored
+    }
   };
 
   /* The socket closed: what was in flight goes out again, first, with the same seq,

@@ -41,6 +41,7 @@
     palette: document.getElementById("palette"),
     brushes: document.getElementById("brushes"),
     you: document.getElementById("you"),
+    landed: document.getElementById("landed"),
   };
   var ctx = el.pad.getContext("2d");
   // The wall's curve code (static/pen.js, shared with the wall): the phone's own strokes are
@@ -108,7 +109,7 @@
       hint_short: "Draw with one finger",
       turn_sideways: "Draw with one finger · turn sideways for a bigger pad",
       turn_upright: "Draw with one finger · turn upright for a bigger pad",
-      brush: "Brush size {n}", colors: {},
+      brush: "Brush size {n}", landed: "On the wall ✓", colors: {},
     };
     var node = document.getElementById("strings");
     var given = {};
@@ -598,7 +599,10 @@
 
   function onMessage(m) {
     if (m.type === "ack") {
+      var landed = outbox.stats.landed || 0;
       outbox.ack(m.seq, m.dropped);
+      // A stroke is whole on the wall (stored): a brief sign, so the visitor knows.
+      if ((outbox.stats.landed || 0) > landed && !m.dropped) flashLanded();
       if (typeof m.ink === "number") ink.anchor(m.ink, outbox.inFlight(), now());
       if (m.dropped === "out_of_ink") showHint(say("out_of_ink"), true);
       // The server's storage has been down so long its backlog is full: not drawn.
@@ -671,6 +675,20 @@
     }
   }
 
+  var landedTimer = null;
+
+  function flashLanded() {
+    el.landed.textContent = say("landed");
+    el.landed.hidden = false;
+    el.landed.classList.remove("show");
+    void el.landed.offsetWidth; // restart the animation
+    el.landed.classList.add("show");
+    clearTimeout(landedTimer);
+    landedTimer = setTimeout(function () {
+      el.landed.hidden = true;
+    }, 1400);
+  }
+
   /* The hint line under the pad: a passing warning (out of ink, waiting), else how to
      draw, and whether turning the phone gives a bigger pad. */
   function showHint(text, warn) {
@@ -727,6 +745,7 @@
     get errors() { return outbox.stats.errors; },
     get restarted() { return outbox.stats.restarted; },
     get joins() { return outbox.stats.joins; },
+    get landed() { return outbox.stats.landed || 0; },
     get drawn() { return drawn; },
     get dry() { return dry; },
     get connects() { return connects; },
