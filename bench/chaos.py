@@ -201,11 +201,6 @@ def notes(name: str, outcome: scenarios.Outcome) -> str:
         parts.append(f"welcomed again p50 {f['welcomed_p50']} s, p95 {f['welcomed_p95']} s")
     if f.get("strokes_across"):
         parts.append(f"{f['strokes_across']} strokes across a reconnect")
-    if outcome.audit.thinned_points:
-        parts.append(
-            f"{outcome.audit.thinned_points} acknowledged points in "
-            f"{outcome.audit.thinned_segments} segments thinned by the wall's budget"
-        )
     if outcome.audit.dropped or outcome.audit.refused:
         parts.append(f"dropped {dict(outcome.audit.dropped)} refused {dict(outcome.audit.refused)}")  # noqa: E501
     return "; ".join(parts)

@@ -87,7 +87,8 @@ def exhibit_pause(*, paused: bool) -> Exhibit:
             exhibit.paused = paused
             exhibit.closed = exhibit.closed and paused
             exhibit.save(update_fields=["paused", "closed", "updated_at"])
-        announce_on_commit(walls=_exhibit_for_walls if reopen else ())
+        # The walls hear it too: they show "Paused" while drawing is paused.
+        announce_on_commit(walls=_exhibit_for_walls)
     return exhibit
 
 

@@ -114,11 +114,6 @@ def test_paused_shows_on_the_wall_when_the_exhibit_says_so(server, browser):
     page.close()
 
 
-@pytest.mark.xfail(
-    reason="the server does not tell walls about a pause yet: it needs `paused` in "
-    "ExhibitSnapshot.for_wall() and exhibit_pause() to announce the wall's exhibit",
-    strict=False,
-)
 def test_a_curator_pause_shows_on_the_wall(start_server, redis_server, browser):
     server = start_server(redis_url=redis_server.url)
     page = open_wall(browser, server)

@@ -16,9 +16,9 @@ test). Loss is counted; speed is never asserted.
   tests assert on it, bench/chaos.py prints it.
 
 Every test asserts: 0 acknowledged segments lost, no gap in any stroke, nothing stored
-that differs from what was acknowledged (thinning by the wall's budget is counted
-apart), every phone settled, no `unknown_stroke` after a reconnect, every connection
-released (/healthz's process.phones at 0 on every worker, no TCP connection left on
+that differs from what was acknowledged (every point, even in a tick the wall's budget
+thinned for the walls), every phone settled, no `unknown_stroke` after a reconnect,
+every connection released (/healthz's process.phones at 0 on every worker, no TCP connection left on
 the server's port), and the growth of the server's RSS (its whole process tree) under
 a bound.
 """

@@ -8,9 +8,8 @@
   are stored under another colour or width than the stroke's (its header after a
   reconnect must continue the same stroke);
 - **phantoms**: stored segments the phone was told were not drawn, or whose points
-  differ from what was sent, other than by thinning: when a tick's points exceed the
-  wall's budget the Mixer thins strokes to their fair share (projector/fairshare.py)
-  and the segment is stored as drawn; those are counted apart (`thinned_points`);
+  differ from what was sent (the wall's budget thins only the walls' copy of a crowded
+  tick: an acknowledged segment is stored with every point);
 - **unsettled**: phones that still had messages not sent or not acknowledged.
 """
 
@@ -35,8 +34,6 @@ class Audit:
     dropped: Counter = field(default_factory=Counter)
     refused: Counter = field(default_factory=Counter)
     by_welcome: int = 0  # acknowledged only by a welcome's `acked`
-    thinned_segments: int = 0  # stored with fewer points than sent: the wall's budget
-    thinned_points: int = 0
     resends: int = 0
 
     def ok(self) -> bool:
@@ -52,17 +49,8 @@ class Audit:
             f"phantoms {len(self.phantoms)} [{few(self.phantoms)}], "
             f"unsettled {len(self.unsettled)} [{few(self.unsettled)}], "
             f"dropped {dict(self.dropped)}, refused {dict(self.refused)}, "
-            f"acked by welcome {self.by_welcome}, resends {self.resends}, "
-            f"thinned {self.thinned_points} points in {self.thinned_segments} segments"
+            f"acked by welcome {self.by_welcome}, resends {self.resends}"
         )
-
-
-def _thinned(stored: list, sent: list) -> bool:
-    """Whether `stored` is `sent` with some points left out (in order, the last kept)."""
-    if not stored or len(stored) >= len(sent) or stored[-1] != sent[-1]:
-        return False
-    rest = iter(sent)
-    return all(any(point == other for other in rest) for point in stored)
 
 
 def stored_rows(database_url: str, clients: list[str]) -> dict[tuple[str, int], tuple]:
@@ -99,17 +87,11 @@ def audit(phones: list[SimPhone], database_url: str) -> Audit:
                     if row is None:
                         result.lost.append(f"{c}:{seq}")
                 if row is not None and (row[0] != sent.stroke or row[3] != sent.points):
-                    if row[0] == sent.stroke and _thinned(row[3], sent.points):
-                        # The wall's per-tick budget thinned it (projector/fairshare.py);
-                        # the segment is stored as the wall drew it.
-                        result.thinned_segments += 1
-                        result.thinned_points += len(sent.points) - len(row[3])
-                    else:
-                        result.phantoms.append(
-                            f"{c}:{seq} stored as stroke {row[0]} with {len(row[3])} points "
-                            f"{row[3][:2]}…, sent as stroke {sent.stroke} with "
-                            f"{len(sent.points)} points {sent.points[:2]}…"
-                        )
+                    result.phantoms.append(
+                        f"{c}:{seq} stored as stroke {row[0]} with {len(row[3])} points "
+                        f"{row[3][:2]}…, sent as stroke {sent.stroke} with "
+                        f"{len(sent.points)} points {sent.points[:2]}…"
+                    )
             else:
                 kind, _, reason = sent.resolved.partition(":")
                 (result.dropped if kind == "dropped" else result.refused)[reason] += 1

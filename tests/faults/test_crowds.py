@@ -9,7 +9,7 @@ from tests.faults.scenarios import (
     reconnect_storm,
 )
 
-pytestmark = [pytest.mark.database, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.timeout(150)]
 
 
 async def test_500_sockets_that_never_say_hello_do_not_delay_a_real_phone(

@@ -5,7 +5,7 @@ import pytest
 
 from tests.faults.scenarios import assert_held, kill
 
-pytestmark = [pytest.mark.database, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.timeout(120)]
 
 
 async def test_sigkill_of_a_worker_mid_stroke(make_server, postgres_url, redis_server):

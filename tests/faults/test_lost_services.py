@@ -5,7 +5,7 @@ import pytest
 
 from tests.faults.scenarios import SLOW_SECONDS, assert_held, database_refuses, redis_down
 
-pytestmark = [pytest.mark.database, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.timeout(120)]
 
 
 async def test_redis_down_for_5_s_under_two_workers(make_server, postgres_url, redis_server):

@@ -9,7 +9,7 @@ from tests.faults.scenarios import (
     wall_stops_reading,
 )
 
-pytestmark = [pytest.mark.database, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.timeout(150)]
 
 
 async def test_a_wall_that_stops_reading_is_closed_and_freezes_nobody(make_server, postgres_url):
