@@ -33,6 +33,7 @@ from controller.ink_store import ink_store_for
 from installation.acks import AckPacer
 from installation.fanout import WallFanout
 from installation.line import Line
+from installation.lookups import BatchedLookup
 from projector.archiver import Archiver
 from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
 from projector.exhibit_cache import exhibit_remember
@@ -40,7 +41,7 @@ from projector.fairshare import process_budgets
 from projector.frames import PROJECTOR_GROUP, AcceptedSegment, encode
 from projector.hours import hours_loop
 from projector.mixer import Mixer
-from projector.storage import SegmentWriter, client_stored
+from projector.storage import SegmentWriter, clients_stored
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,9 @@ class Runtime:
         self.strokes: LRU = LRU(100_000)  # client -> {stroke: (color, width)}
         self.acks = AckLedger()
         self.ack_pacer = AckPacer(self.acks)
-        self.claims = ClientClaims(stored=_client_stored, redis_url=settings.REDIS_URL)
+        self.claims = ClientClaims(
+            stored=BatchedLookup(_clients_stored, default=list), redis_url=settings.REDIS_URL
+        )
         self.phones: dict[str, set[PhoneConnection]] = {}
         self.walls = WallFanout()
         self.line = Line(Admission(capacity=self.exhibit.max_drawing))
@@ -450,8 +453,8 @@ class Runtime:
                 )
 
 
-async def _client_stored(client: str) -> list[tuple[str, int]]:
-    return await sync_to_async(client_stored, thread_sensitive=False)(client)
+async def _clients_stored(clients: list[str]) -> dict[str, list[tuple[str, int]]]:
+    return await sync_to_async(clients_stored, thread_sensitive=False)(clients)
 
 
 def _hide_and_close(device: str, sheet: int) -> None:

@@ -190,16 +190,24 @@ def store_rows(rows: list[tuple], devices: dict[str, str], known_devices: dict[s
     return len(rows)
 
 
-def client_stored(client: str) -> list[tuple[str, int]]:
-    """Each device that stored segments under `client`, and its highest seq: who owns
-    the client id, and where its sequence stands, after every restart."""
+def clients_stored(clients: list[str]) -> dict[str, list[tuple[str, int]]]:
+    """For each client id, each device that stored segments under it and its highest
+    seq: who owns the id, and where its sequence stands, after every restart. One query
+    for many (a reconnect storm's hellos arrive together)."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    if not clients:
+        return found
+    table = connection.ops.quote_name(Segment._meta.db_table)
+    marks = ", ".join(["%s"] * len(clients))
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT device, MAX(seq) FROM {connection.ops.quote_name(Segment._meta.db_table)}"
-                " WHERE client = %s GROUP BY device",
-                [client],
+                f"SELECT client, device, MAX(seq) FROM {table}"
+                f" WHERE client IN ({marks}) GROUP BY client, device",
+                clients,
             )
-            return [(device, int(seq)) for device, seq in cursor.fetchall()]
+            for client, device, seq in cursor.fetchall():
+                found.setdefault(client, []).append((device, int(seq)))
+        return found
     finally:
         connection.close()

@@ -107,3 +107,13 @@ def test_an_archived_sheet_keeps_the_canvas_it_was_drawn_on():
     assert sheet_canvas(sheet=old) == (pytest.approx(16 / 9), "#111111")
     assert sheet_canvas(sheet=new) == (1.0, "#ffffff")
     assert 'viewBox="0 0 1600 900"' in sheet_svg(sheet=old)
+
+
+def test_the_stored_owner_and_last_seq_of_many_clients_in_one_query():
+    from projector.storage import clients_stored
+
+    sheet = sheet_current()
+    write_batches([StoredBatch(sheet.pk, "o1", 1, [seg("clientA1", 1), seg("clientA1", 7)])], {})
+    write_batches([StoredBatch(sheet.pk, "o1", 2, [seg("clientB1", 3, device="d_b")])], {})
+    found = clients_stored(["clientA1", "clientB1", "clientC1"])
+    assert found == {"clientA1": [("d_a", 7)], "clientB1": [("d_b", 3)]}
