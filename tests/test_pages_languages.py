@@ -84,7 +84,10 @@ def test_the_wall_and_the_poster_speak_french_and_arabic(server, browser):
         assert page.evaluate("document.documentElement.dir") == dir_
         assert words in page.inner_text("body")
         page.goto(server.http + "/projector/")
-        page.wait_for_function("window.wall && window.wall.ready", timeout=15000)
+        page.wait_for_function(
+            "window.wall && window.wall.ready && window.wall.state.connection === 'live'",
+            timeout=15000,
+        )
         assert page.evaluate("document.documentElement.lang") == lang
         page.evaluate("window.wall.sync.handle({type: 'exhibit', exhibit: {paused: true}})")
         banner = page.locator("#banner").inner_text()
