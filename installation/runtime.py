@@ -31,6 +31,7 @@ from controller.colors import color_pick
 from controller.ink import InkLedger, MessageRate
 from controller.ink_store import ink_store_for
 from installation.acks import AckPacer
+from installation.control import CONTROL_GROUP, ControlListener
 from installation.fanout import WallFanout
 from installation.line import Line
 from installation.lookups import BatchedLookup
@@ -45,9 +46,7 @@ from projector.storage import SegmentWriter, clients_stored
 
 log = logging.getLogger(__name__)
 
-CONTROL_GROUP = "control"
 REFRESH_SECONDS = 15.0  # safety net if a control message is lost
-GROUP_REJOIN_SECONDS = 3600.0  # well inside channels-redis's 24 h group expiry
 PRESENCE_SECONDS = 2.0
 STORAGE_BEHIND_SECONDS = 5.0  # /healthz is degraded when storage is further behind
 LOSS_MEMORY_SECONDS = 300.0  # and for this long after points were refused
@@ -144,8 +143,7 @@ class Runtime:
         # origin -> (phones drawing, points a tick asked lately, when reported)
         self.loads: dict[str, tuple[int, int, float]] = {}
         self._points_seen = 0  # the Mixer's points_in at the last report
-        self._control_channel: str | None = None
-        self.layer_ok = True
+        self.control = ControlListener(self.layer, self._on_control)
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -161,7 +159,7 @@ class Runtime:
         self.writer.start()
         self.mixer.start()
         self._tasks = [
-            asyncio.create_task(self._control_loop(), name="runtime-control"),
+            asyncio.create_task(self.control.run(), name="runtime-control"),
             asyncio.create_task(self._refresh_loop(), name="runtime-refresh"),
             asyncio.create_task(self._presence_loop(), name="runtime-presence"),
             asyncio.create_task(self.ack_pacer.run(), name="runtime-acks"),
@@ -346,29 +344,6 @@ class Runtime:
             )
         except Exception as error:
             log.debug("telling walls failed: %r", error)
-
-    async def _control_loop(self) -> None:
-        backoff = 0.5
-        while True:
-            try:
-                if self._control_channel is None:
-                    self._control_channel = await self.layer.new_channel()
-                await self.layer.group_add(CONTROL_GROUP, self._control_channel)
-                self.layer_ok = True
-                backoff = 0.5
-                async with asyncio.timeout(GROUP_REJOIN_SECONDS):
-                    while True:
-                        message = await self.layer.receive(self._control_channel)
-                        await self._on_control(message)
-            except TimeoutError:
-                continue  # time to re-join the group before it expires
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                self.layer_ok = False
-                log.warning("control listener lost the channel layer: %r", error)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10.0)
 
     async def _on_control(self, message: dict) -> None:
         if message.get("type") == "wall.load" and message.get("origin") != self.origin:

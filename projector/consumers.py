@@ -13,8 +13,9 @@ import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from installation.control import GROUP_REJOIN_SECONDS
 from installation.outlet import Outlet, transport_abort
-from installation.runtime import GROUP_REJOIN_SECONDS, runtime_get
+from installation.runtime import runtime_get
 from installation.websocket import NoDatabaseDispatch, Released
 from projector.frames import PROJECTOR_GROUP, encode
 
