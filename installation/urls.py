@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.http import HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import path
 
 from controller import views as controller_views
@@ -6,7 +8,14 @@ from installation.health import healthz
 from projector import views as projector_views
 from projector.replay import replay_sheet
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on every page, the admin's included."""
+    return HttpResponseRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("", controller_views.phone, name="phone"),
     path("projector/", projector_views.wall, name="wall"),
     path("projector/sheet/", projector_views.sheet, name="sheet"),
