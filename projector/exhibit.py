@@ -4,7 +4,8 @@ blocked phones, so the hot path never queries the database."""
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 from controller.messages import Limits
 
@@ -84,6 +85,12 @@ def _limits(max_points: int, palette: tuple[str, ...], brushes: tuple[float, ...
     )
 
 
+# Snapshot fields read another way than "the model's field of the same name, as the
+# snapshot's type": everything else follows from the two definitions by itself, so a
+# new setting is a model field and a snapshot field, nothing more.
+_READ_APART = {"sheet", "aspect", "palette", "brushes", "blocked"}
+
+
 def exhibit_snapshot_load() -> ExhibitSnapshot:
     """Read settings, the current sheet and blocked devices (sync; call off the loop)."""
     from controller.models import Device
@@ -91,26 +98,22 @@ def exhibit_snapshot_load() -> ExhibitSnapshot:
     from projector.sheets import sheet_current
 
     exhibit = Exhibit.load()
+    same_named: dict[str, Any] = {
+        f.name: _as(f.type, getattr(exhibit, f.name))
+        for f in fields(ExhibitSnapshot)
+        if f.name not in _READ_APART
+    }
     return ExhibitSnapshot(
         sheet=sheet_current().pk,
-        title=exhibit.title,
-        invitation=exhibit.invitation,
-        paused=exhibit.paused,
         aspect=float(exhibit.aspect_ratio),
         palette=tuple(c.lower() for c in exhibit.palette),
         brushes=tuple(float(b) for b in exhibit.brushes),
-        background=exhibit.background,
-        ink_rate=float(exhibit.ink_rate),
-        ink_burst=float(exhibit.ink_burst),
-        max_points=int(exhibit.max_points),
-        max_messages=int(exhibit.max_messages),
-        wall_budget=int(exhibit.wall_budget),
-        max_drawing=int(exhibit.max_drawing),
-        max_connections_per_device=int(exhibit.max_connections_per_device),
-        fade_seconds=int(exhibit.fade_seconds),
-        attract_seconds=int(exhibit.attract_seconds),
-        delay_seconds=int(exhibit.delay_seconds),
-        closed=bool(exhibit.closed),
-        closed_message=exhibit.closed_message,
         blocked=frozenset(Device.objects.filter(blocked=True).values_list("id", flat=True)),
+        **same_named,
     )
+
+
+def _as(kind: object, value: Any) -> Any:
+    """A model value as the snapshot's field type ("int", "float", "bool", "str")."""
+    cast = {"int": int, "float": float, "bool": bool, "str": str}.get(str(kind))
+    return cast(value) if cast is not None else value

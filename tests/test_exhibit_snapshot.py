@@ -1,0 +1,29 @@
+"""Each exhibit setting is defined once: a model field, and the snapshot's field of the
+same name, which the loader fills by itself (projector/exhibit.py)."""
+
+from dataclasses import fields
+
+import pytest
+
+from projector.exhibit import _READ_APART, ExhibitSnapshot, exhibit_snapshot_load
+from projector.models import Exhibit
+
+
+@pytest.mark.django_db
+def test_every_same_named_setting_reaches_the_snapshot():
+    exhibit = Exhibit.load()
+    names = [f.name for f in fields(ExhibitSnapshot) if f.name not in _READ_APART]
+    changed = {}
+    for name in names:
+        value = getattr(exhibit, name)  # an AttributeError here: a snapshot-only setting
+        changed[name] = (
+            not value if isinstance(value, bool)
+            else value + 7 if isinstance(value, int | float)
+            else f"{value} (changed)"
+        )  # fmt: skip
+        setattr(exhibit, name, changed[name])
+    exhibit.background = "#123456"
+    changed["background"] = "#123456"
+    exhibit.save()
+    snapshot = exhibit_snapshot_load()
+    assert {name: getattr(snapshot, name) for name in changed} == changed
