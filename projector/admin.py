@@ -111,6 +111,7 @@ EXHIBIT_FIELDSETS = (
         },
     ),
     ("Wall behaviour", {"fields": ("fade_seconds", "attract_seconds")}),
+    ("The venue's Wi-Fi", {"fields": ("wifi_name", "wifi_password", "wifi_security")}),
 )
 EXHIBIT_EDITABLE = tuple(
     name
@@ -139,6 +140,13 @@ class ExhibitForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"class": "vTextField"}),
     )
 
+    wifi_security = forms.ChoiceField(
+        choices=Exhibit._meta.get_field("wifi_security").choices,
+        required=False,
+        label="Wi-Fi security",
+        help_text="WPA for nearly every network with a password.",
+    )
+
     class Meta:
         model = Exhibit
         fields = EXHIBIT_EDITABLE
@@ -148,6 +156,13 @@ class ExhibitForm(forms.ModelForm):
         """Left empty (or not posted): keep the message the wall has."""
         message = self.cleaned_data.get("closed_message", "").strip()
         return message or self.instance.closed_message or Exhibit().closed_message
+
+    def clean_wifi_name(self) -> str:
+        return self.cleaned_data.get("wifi_name", "").strip()
+
+    def clean_wifi_security(self) -> str:
+        """Not posted (a script, an older form): keep the one the exhibit has."""
+        return self.cleaned_data.get("wifi_security") or self.instance.wifi_security or "WPA"
 
     def clean_background(self) -> str:
         background = self.cleaned_data["background"]
@@ -162,6 +177,15 @@ class ExhibitForm(forms.ModelForm):
         for name, words in (("ink_rate", "Ink refill"), ("ink_burst", "Ink tank size")):
             if name in data and data[name] <= 0:
                 self.add_error(name, f"{words} must be more than 0, or phones could never draw.")
+        security, password = data.get("wifi_security"), data.get("wifi_password", "")
+        if data.get("wifi_name") and security in ("WPA", "WEP") and not password:
+            self.add_error(
+                "wifi_password",
+                f"A {security} network needs its password; for an open network choose "
+                "“None (open network)”.",
+            )
+        if security == "WPA" and password and not 8 <= len(password) <= 63:
+            self.add_error("wifi_password", "A WPA password has 8 to 63 characters.")
         return data
 
 

@@ -32,6 +32,11 @@ class ExhibitSnapshot:
     delay_seconds: int = 0  # the museum-safe delay (projector.delay); 0 is off
     closed: bool = False  # closed by the opening hours
     closed_message: str = ""
+    # The venue's Wi-Fi, for the QR code on the wall and the poster (wifi_data); the
+    # password never goes to phones (not in for_phone) nor over the wall's socket.
+    wifi_name: str = ""
+    wifi_password: str = ""
+    wifi_security: str = "WPA"
     blocked: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -69,10 +74,34 @@ class ExhibitSnapshot:
             "closed_message": self.closed_message,
         }
 
+    @property
+    def wifi_data(self) -> str:
+        """The `WIFI:` text phone cameras join a network from, or "" when none is set."""
+        return wifi_data(self.wifi_name, self.wifi_password, self.wifi_security)
+
     def as_dict(self) -> dict:
         data = asdict(self)
         data["blocked"] = sorted(self.blocked)
         return data
+
+
+def _wifi_escape(text: str) -> str:
+    # The WIFI: scheme (ZXing's "Wi-Fi Network config"): backslash, semicolon, comma,
+    # colon and double quote are escaped with a backslash. (segno's make_wifi leaves
+    # the comma alone, so the text is made here and drawn with segno.make.)
+    return "".join("\\" + c if c in '\\;,:"' else c for c in text)
+
+
+def wifi_data(name: str, password: str = "", security: str = "WPA") -> str:
+    """`WIFI:T:WPA;S:name;P:pass;;`, escaped; an open network is `T:nopass` with no
+    password. "" when there is no network name."""
+    if not name:
+        return ""
+    kind = security if security in ("WPA", "WEP") and password else "nopass"
+    data = f"WIFI:T:{kind};S:{_wifi_escape(name)};"
+    if kind != "nopass":
+        data += f"P:{_wifi_escape(password)};"
+    return data + ";"
 
 
 @functools.lru_cache(maxsize=8)

@@ -79,6 +79,25 @@ class Exhibit(models.Model):
         default="We are closed. Come back when we open to draw on the wall.",
         help_text="What the wall says while the gallery is closed.",
     )
+    wifi_name = models.CharField(
+        "Wi-Fi network",
+        max_length=32,
+        blank=True,
+        help_text="The venue's Wi-Fi network (SSID) visitors join. Empty: the wall and the "
+        "poster show no Wi-Fi code.",
+    )
+    wifi_password = models.CharField(
+        "Wi-Fi password",
+        max_length=63,
+        blank=True,
+        help_text="Shown on the wall and the poster as a QR code; never sent to phones.",
+    )
+    wifi_security = models.CharField(
+        "Wi-Fi security",
+        max_length=8,
+        choices=[("WPA", "WPA/WPA2/WPA3"), ("WEP", "WEP"), ("nopass", "None (open network)")],
+        default="WPA",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -35,11 +35,23 @@ def p5_integrity() -> str:
     return "sha384-" + base64.b64encode(digest).decode()
 
 
+def wifi_for_page(exhibit) -> dict | None:
+    """The venue's Wi-Fi for the wall's and the poster's template: its name and its
+    `WIFI:` QR code as an inline SVG (no URL of its own to fetch), or None."""
+    data = exhibit.wifi_data
+    if not data:
+        return None
+    qr = segno.make(data, error="m")
+    uri = qr.svg_data_uri(border=4, omitsize=True, dark="#000000", light="#ffffff")
+    return {"name": exhibit.wifi_name, "password": exhibit.wifi_password, "qr": uri}
+
+
 @require_GET
 def wall(request):
     """The projector page."""
     url = join_url(request)
-    exhibit = exhibit_for_page().for_wall()
+    snapshot = exhibit_for_page()
+    exhibit = snapshot.for_wall()
     config = {
         "exhibit": exhibit,
         "join_url": url,
@@ -59,6 +71,7 @@ def wall(request):
         "exhibit": exhibit,
         "join_url": url,
         "join_label": config["join_label"],
+        "wifi": wifi_for_page(snapshot),
     }
     response = render(request, "projector/wall.html", context)
     response["Cache-Control"] = "no-store"
@@ -136,5 +149,6 @@ def poster(request):
         "join_label": join_label(url),
         "title": exhibit.title,
         "invitation": exhibit.invitation,
+        "wifi": wifi_for_page(exhibit),
     }
     return render(request, "projector/poster.html", context)
