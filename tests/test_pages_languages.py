@@ -25,9 +25,42 @@ def server():
 
 def test_the_language_comes_from_accept_language():
     assert language_pick("fr-FR,fr;q=0.9,en;q=0.8") == "fr"
-    assert language_pick("de-DE,ar;q=0.7") == "ar", "the first one the pages speak"
-    assert language_pick("de-DE") == "en"
+    assert language_pick("nl-NL,ar;q=0.7") == "ar", "the first one the pages speak"
+    assert language_pick("nl-NL") == "en"
     assert language_pick("") == "en"
+    for header, code in (("de-AT", "de"), ("es-MX,en", "es"), ("it", "it"), ("pt-BR", "pt")):
+        assert language_pick(header) == code
+
+
+def test_every_language_has_every_word():
+    """At least six languages, one right to left, each catalogue (compiled, as the
+    server reads it) with every word the French one has, none left empty."""
+    import gettext
+    from pathlib import Path
+
+    from controller.templatetags.visitor import LANGUAGES, language_bidi
+
+    assert len(LANGUAGES) >= 6 and any(language_bidi(code) for code in LANGUAGES)
+    root = Path(__file__).resolve().parent.parent
+    for app in ("controller", "projector"):
+
+        def words(code: str, app: str = app) -> dict:
+            with open(root / app / "locale" / code / "LC_MESSAGES" / "django.mo", "rb") as mo:
+                catalog = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+            # A plural's forms are keyed (msgid, n): Arabic has six, the others two.
+            return {
+                key if isinstance(key, str) else key[0]: text
+                for key, text in catalog.items()
+                if key
+            }
+
+        french = words("fr")
+        for code in LANGUAGES:
+            if code in ("en", "fr"):
+                continue
+            theirs = words(code)
+            assert set(theirs) == set(french), (app, code, set(french) ^ set(theirs))
+            assert all(theirs.values()), (app, code)
 
 
 def phone(browser, devices, server, locale: str):
@@ -46,6 +79,16 @@ def test_a_french_browser_gets_the_french_phone_page(server, browser, devices):
     assert page.locator("#ink-label").inner_text() == "Encre"
     assert page.locator("#you").inner_text().startswith("Vous êtes en ")
     assert "Dessinez avec un doigt" in page.locator("#hint").inner_text()
+    page.context.close()
+
+
+def test_a_german_browser_gets_the_german_phone_page(server, browser, devices):
+    page = phone(browser, devices, server, "de-DE")
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert page.evaluate("document.documentElement.dir") == "ltr"
+    assert page.locator("#ink-label").inner_text() == "Tinte"
+    assert page.locator("#you").inner_text().startswith("Deine Farbe: ")
+    assert "Zeichne mit einem Finger" in page.locator("#hint").inner_text()
     page.context.close()
 
 
@@ -71,10 +114,11 @@ def test_an_arabic_browser_gets_the_right_to_left_phone_page(server, browser, de
     page.context.close()
 
 
-def test_the_wall_and_the_poster_speak_french_and_arabic(server, browser):
+def test_the_wall_and_the_poster_speak_french_arabic_and_spanish(server, browser):
     for locale, lang, dir_, words in (
         ("fr-FR", "fr", "ltr", "Dessinez sur votre écran avec un doigt."),
         ("ar", "ar", "rtl", "ارسم على شاشتك بإصبع واحدة."),
+        ("es-ES", "es", "ltr", "Dibuja en tu pantalla con un dedo."),
     ):
         context = browser.new_context(locale=locale)
         page = context.new_page()
@@ -91,7 +135,12 @@ def test_the_wall_and_the_poster_speak_french_and_arabic(server, browser):
         assert page.evaluate("document.documentElement.lang") == lang
         page.evaluate("window.wall.sync.handle({type: 'exhibit', exhibit: {paused: true}})")
         banner = page.locator("#banner").inner_text()
-        assert banner == {"fr": "En pause · le dessin revient dans un moment"}.get(
-            lang, "متوقف مؤقتًا · يعود الرسم بعد لحظة"
+        assert (
+            banner
+            == {
+                "fr": "En pause · le dessin revient dans un moment",
+                "ar": "متوقف مؤقتًا · يعود الرسم بعد لحظة",
+                "es": "En pausa · en un momento se podrá volver a dibujar",
+            }[lang]
         )
         context.close()

@@ -19,7 +19,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 register = template.Library()
 
 # The languages the pages are translated into (catalogues in */locale/).
-LANGUAGES = ("en", "fr", "ar")
+LANGUAGES = ("en", "fr", "ar", "de", "es", "it", "pt")
 DEFAULT = "en"
 
 
