@@ -29,7 +29,7 @@ from projector.console import (
     sheet_picture_svg,
     sheets_with_phones,
 )
-from projector.exhibit_fields import AspectRatioField, BrushesField, PaletteField
+from projector.exhibit_fields import AspectRatioField, BrushesField, DelayField, PaletteField
 from projector.export import PNG_WIDTH, sheet_png, sheet_svg
 from projector.hours import hours_next
 from projector.models import (
@@ -110,7 +110,7 @@ EXHIBIT_FIELDSETS = (
             )
         },
     ),
-    ("Wall behaviour", {"fields": ("fade_seconds", "attract_seconds")}),
+    ("Wall behaviour", {"fields": ("fade_seconds", "attract_seconds", "delay_seconds")}),
     ("The venue's Wi-Fi", {"fields": ("wifi_name", "wifi_password", "wifi_security")}),
 )
 EXHIBIT_EDITABLE = tuple(
@@ -131,6 +131,8 @@ class ExhibitForm(forms.ModelForm):
         label="Wall shape",
         help_text="Width : height of the projected picture; phones letterbox to it.",
     )
+
+    delay_seconds = DelayField()
 
     closed_message = forms.CharField(
         max_length=200,
@@ -156,6 +158,11 @@ class ExhibitForm(forms.ModelForm):
         """Left empty (or not posted): keep the message the wall has."""
         message = self.cleaned_data.get("closed_message", "").strip()
         return message or self.instance.closed_message or Exhibit().closed_message
+
+    def clean_delay_seconds(self) -> int:
+        """Left out (or left empty): the delay stays as it is."""
+        delay = self.cleaned_data.get("delay_seconds")
+        return self.instance.delay_seconds if delay is None else delay
 
     def clean_wifi_name(self) -> str:
         return self.cleaned_data.get("wifi_name", "").strip()
@@ -253,9 +260,11 @@ class ExhibitAdmin(admin.ModelAdmin):
         """What the Wall now page polls: sheets and this process's numbers."""
         if not self.has_view_permission(request):
             return JsonResponse({"error": "forbidden"}, status=403)
+        exhibit = Exhibit.load()
         return JsonResponse(
             {
-                "paused": Exhibit.load().paused,
+                "paused": exhibit.paused,
+                "delay_seconds": exhibit.delay_seconds,
                 "process": process_numbers(),
                 "sheets": [
                     {
@@ -504,6 +513,7 @@ def console_extra(request) -> dict:
         "can_change_devices": user.has_perm("controller.change_device"),
         "console_config": {
             "exhibit": {"aspect": float(exhibit.aspect_ratio), "background": exhibit.background},
+            "delay_seconds": exhibit.delay_seconds,
             "ws_path": "/ws/wall/",
             "sheet_url": reverse("sheet"),
             "data_url": reverse("admin:wall-now-data"),

@@ -289,3 +289,37 @@ class AspectRatioField(forms.Field):
                 "That shape is too narrow or too wide: the width can be from a fifth of the "
                 "height (1:5) to five times the height (5:1)."
             )
+
+
+# -- the museum-safe delay ------------------------------------------------------------
+
+MAX_DELAY = 600  # seconds; the Mixer holds what the delay keeps in memory
+
+
+class DelayField(forms.IntegerField):
+    """The museum-safe delay in whole seconds, 0 (off) to 10 minutes."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", "Museum-safe delay (seconds)")
+        kwargs.setdefault(
+            "help_text",
+            "Strokes reach the wall this many seconds after they are drawn; 0 is off. "
+            "Meanwhile the console shows them as pending, and removing a phone's strokes "
+            "there means no visitor ever sees them. Phones still draw at once on their own "
+            f"screen. At most {MAX_DELAY} s.",
+        )
+        # Not required: a post without it (a script, a form from before the delay) keeps
+        # the delay as it is (ExhibitForm.clean_delay_seconds).
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_DELAY)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid": "The delay is a whole number of seconds, like 20 (0 is off).",
+                "min_value": "The delay cannot be less than 0 seconds; 0 turns it off.",
+                "max_value": f"The delay can be at most {MAX_DELAY} seconds (10 minutes).",
+            },
+        )
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("class", "vIntegerField")

@@ -69,7 +69,8 @@ class Exhibit(models.Model):
     delay_seconds = models.PositiveIntegerField(
         default=0,
         help_text="Museum-safe delay: strokes reach the wall this many seconds after they "
-        "are drawn; 0 is off. (Not in effect until the Mixer holds strokes: projector.delay.)",
+        "are drawn (up to 600); 0 is off. Meanwhile the console shows them as pending, and "
+        "removing a phone's strokes there means no visitor ever sees them.",
     )
     closed = models.BooleanField(
         default=False, help_text="Closed by the opening hours: the wall shows the closing message."
