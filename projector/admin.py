@@ -93,7 +93,10 @@ def replay_url(sheet_id: int, speed: int) -> str:
 # How the settings page is laid out; the form edits every field here but these.
 EXHIBIT_READONLY = ("paused", "closed", "updated_at")
 EXHIBIT_FIELDSETS = (
-    ("On the wall", {"fields": ("title", "invitation", "paused", "updated_at")}),
+    (
+        "On the wall",
+        {"fields": ("title", "invitation", "wall_languages", "paused", "updated_at")},
+    ),
     ("When the gallery is closed", {"fields": ("closed", "closed_message")}),
     ("Canvas", {"fields": ("aspect_ratio", "palette", "brushes", "background")}),
     (
@@ -121,6 +124,20 @@ EXHIBIT_EDITABLE = tuple(
 )
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The languages the pages speak, each named in itself and in English."""
+    from django.utils.translation import get_language_info
+
+    from controller.templatetags.visitor import LANGUAGES
+
+    choices = []
+    for code in LANGUAGES:
+        info = get_language_info(code)
+        local, english = info["name_local"], info["name"]
+        choices.append((code, local if local == english else f"{local} ({english})"))
+    return choices
+
+
 class ExhibitForm(forms.ModelForm):
     palette = PaletteField(
         label="Palette",
@@ -142,6 +159,15 @@ class ExhibitForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"class": "vTextField"}),
     )
 
+    wall_languages = forms.MultipleChoiceField(
+        choices=(),  # the languages the pages speak, set in __init__
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Invitation languages",
+        help_text="The wall shows its title and invitation in each language ticked, in turn, "
+        "a few seconds each. None ticked: only in the wall's own language. The default "
+        "title and invitation are translated; words of your own show as you wrote them.",
+    )
     wifi_security = forms.ChoiceField(
         choices=Exhibit._meta.get_field("wifi_security").choices,
         required=False,
@@ -158,6 +184,15 @@ class ExhibitForm(forms.ModelForm):
         """Left empty (or not posted): keep the message the wall has."""
         message = self.cleaned_data.get("closed_message", "").strip()
         return message or self.instance.closed_message or Exhibit().closed_message
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["wall_languages"].choices = language_choices()
+
+    def clean_wall_languages(self) -> list[str]:
+        """In the order the pages list them."""
+        picked = set(self.cleaned_data.get("wall_languages") or ())
+        return [code for code, _ in language_choices() if code in picked]
 
     def clean_delay_seconds(self) -> int:
         """Left out (or left empty): the delay stays as it is."""

@@ -7,6 +7,8 @@ import functools
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from controller.messages import Limits
 
 
@@ -32,6 +34,8 @@ class ExhibitSnapshot:
     delay_seconds: int = 0  # the museum-safe delay (projector.delay); 0 is off
     closed: bool = False  # closed by the opening hours
     closed_message: str = ""
+    # The languages the wall's invitation cycles through (codes; empty: the wall's own).
+    wall_languages: tuple[str, ...] = ()
     # The venue's Wi-Fi, for the QR code on the wall and the poster (wifi_data); the
     # password never goes to phones (not in for_phone) nor over the wall's socket.
     wifi_name: str = ""
@@ -72,6 +76,8 @@ class ExhibitSnapshot:
             "paused": self.paused,
             "closed": self.closed,
             "closed_message": self.closed_message,
+            # The title and invitation in each of the curator's languages, in turn.
+            "invitations": invitations(self.title, self.invitation, self.wall_languages),
         }
 
     @property
@@ -83,6 +89,33 @@ class ExhibitSnapshot:
         data = asdict(self)
         data["blocked"] = sorted(self.blocked)
         return data
+
+
+# The exhibit's default words, in the catalogues (projector/locale) so the invitation
+# speaks each language until the curator writes words of their own.
+_DEFAULT_WORDS = (
+    gettext_noop("Draw on the wall"),
+    gettext_noop("Scan the code and draw with your finger."),
+)
+
+
+def invitations(title: str, invitation: str, languages: tuple[str, ...]) -> list[dict]:
+    """[{lang, dir, title, invitation}] for each language the wall's invitation cycles
+    through: the exhibit's default words translated, a curator's own words as written."""
+    from django.utils import translation
+
+    shown = []
+    for code in languages:
+        with translation.override(code):
+            shown.append(
+                {
+                    "lang": code,
+                    "dir": "rtl" if translation.get_language_bidi() else "ltr",
+                    "title": translation.gettext(title) if title else "",
+                    "invitation": translation.gettext(invitation) if invitation else "",
+                }
+            )
+    return shown
 
 
 def _wifi_escape(text: str) -> str:
@@ -117,7 +150,7 @@ def _limits(max_points: int, palette: tuple[str, ...], brushes: tuple[float, ...
 # Snapshot fields read another way than "the model's field of the same name, as the
 # snapshot's type": everything else follows from the two definitions by itself, so a
 # new setting is a model field and a snapshot field, nothing more.
-_READ_APART = {"sheet", "aspect", "palette", "brushes", "blocked"}
+_READ_APART = {"sheet", "aspect", "palette", "brushes", "wall_languages", "blocked"}
 
 
 def exhibit_snapshot_load() -> ExhibitSnapshot:
@@ -137,6 +170,7 @@ def exhibit_snapshot_load() -> ExhibitSnapshot:
         aspect=float(exhibit.aspect_ratio),
         palette=tuple(c.lower() for c in exhibit.palette),
         brushes=tuple(float(b) for b in exhibit.brushes),
+        wall_languages=tuple(str(code) for code in exhibit.wall_languages or ()),
         blocked=frozenset(Device.objects.filter(blocked=True).values_list("id", flat=True)),
         **same_named,
     )

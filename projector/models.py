@@ -80,6 +80,13 @@ class Exhibit(models.Model):
         default="We are closed. Come back when we open to draw on the wall.",
         help_text="What the wall says while the gallery is closed.",
     )
+    wall_languages = models.JSONField(
+        "Invitation languages",
+        default=list,
+        blank=True,
+        help_text="The wall's title and invitation show in each of these in turn while the "
+        "invitation shows; none: only in the wall's own language.",
+    )
     wifi_name = models.CharField(
         "Wi-Fi network",
         max_length=32,

@@ -48,10 +48,25 @@
     join: document.getElementById("join"),
     joinCount: document.getElementById("join-count"),
     attract: document.getElementById("attract"),
+    attractTitle: document.querySelector("#attract .attract-title"),
+    attractLine: document.querySelector("#attract .attract-line"),
     status: document.getElementById("status"),
     notice: document.getElementById("notice"),
     banner: document.getElementById("banner"),
     caption: document.getElementById("caption"),
+  };
+
+  // The invitation's languages in turn (showInvitation): INVITE_MS each.
+  const INVITE_MS = 5000;
+  const invite = {
+    index: 0,
+    at: 0,
+    own: {
+      lang: el.attract.lang,
+      dir: el.attract.dir,
+      title: el.attractTitle ? el.attractTitle.textContent : "",
+      invitation: el.attractLine ? el.attractLine.textContent : "",
+    },
   };
 
   if (state.mode === "replay") {
@@ -309,6 +324,11 @@
     if (state.exhibit.aspect !== before.aspect) layout();
     const changed = (name) => state.exhibit[name] !== before[name];
     if (changed("fade_seconds") || changed("background")) redrawPending = true;
+    if (JSON.stringify(state.exhibit.invitations) !== JSON.stringify(before.invitations)) {
+      invite.index = 0;
+      invite.at = 0;
+      showInvitation(Date.now());
+    }
     renderBanner();
   }
 
@@ -564,6 +584,35 @@
     }
   }
 
+  // The title and invitation in each of the curator's languages in turn (the exhibit's
+  // invitations: [{lang, dir, title, invitation}]), INVITE_MS each, while the invitation
+  // shows. None: the words the page came with, in the wall's own language.
+
+  function showInvitation(now) {
+    const list = state.exhibit.invitations || [];
+    if (!el.attractTitle) return;
+    if (!list.length) {
+      if (invite.at) {
+        // The curator took the languages away: back to the page's own words.
+        invite.at = 0;
+        el.attract.lang = invite.own.lang;
+        el.attract.dir = invite.own.dir;
+        el.attractTitle.textContent = invite.own.title;
+        el.attractLine.textContent = invite.own.invitation;
+      }
+      return;
+    }
+    if (invite.at && now - invite.at < INVITE_MS) return;
+    if (!state.attract && invite.at) return; // hidden: wait where it was
+    if (invite.at) invite.index = (invite.index + 1) % list.length;
+    invite.at = now;
+    const words = list[invite.index % list.length];
+    el.attract.lang = words.lang;
+    el.attract.dir = words.dir;
+    el.attractTitle.textContent = words.title;
+    el.attractLine.textContent = words.invitation;
+  }
+
   let frames = 0;
   let frameWindowStart = performance.now();
 
@@ -698,6 +747,7 @@
     const now = Date.now();
     watchdog();
     checkAttract(now);
+    showInvitation(now);
     renderStatus();
     keepAwake();
   }, 1000);
