@@ -126,6 +126,7 @@ def sheet_strokes(
             segment["t"] = int(row[8].timestamp() * 1000)
         if pending_after is not None and row[8] > pending_after:
             segment["pending"] = True
+            segment["t"] = int(row[8].timestamp() * 1000)  # the console counts down from it
         entry["segments"].append((seq, segment))
     for entry in strokes.values():
         # Stored order is acceptance order; a resend after a reconnect can come later.
