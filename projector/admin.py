@@ -169,7 +169,7 @@ class ExhibitForm(forms.ModelForm):
         "title and invitation are translated; words of your own show as you wrote them.",
     )
     wifi_security = forms.ChoiceField(
-        choices=Exhibit._meta.get_field("wifi_security").choices,
+        choices=Exhibit._meta.get_field("wifi_security").choices or (),  # type: ignore[arg-type]
         required=False,
         label="Wi-Fi security",
         help_text="WPA for nearly every network with a password.",
@@ -187,7 +187,9 @@ class ExhibitForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["wall_languages"].choices = language_choices()
+        languages = self.fields["wall_languages"]
+        assert isinstance(languages, forms.MultipleChoiceField)
+        languages.choices = language_choices()
 
     def clean_wall_languages(self) -> list[str]:
         """In the order the pages list them."""
