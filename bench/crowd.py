@@ -527,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     write_plot(
         run.results,
         out / "crowd.png",
-        title=f"{info['nproc']} cores, {info['cpu']}: p99 latency and delivered points",
+        title=f"{info['nproc']} cores, {info['cpu']}: p99 latency, points, CPU per message",
     )
     (out / "crowd.json").write_text(
         json.dumps(

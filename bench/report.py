@@ -118,6 +118,13 @@ def write_plot(results: list[StepResult], path: Path, title: str = "") -> None:
         latency.plot(phones, [r.p99_ms for r in rows], marker="o", label=system)
         points.plot(phones, [r.points_per_s for r in rows], marker="o", label=system)
         cost.plot(phones, [r.cpu_s_per_1k for r in rows], marker="o", label=system)
+        # Fixed-load rows of a system that had left the sweep: the same colour, crosses.
+        extra = [r for r in results if r.system == system and r.scenario == "cost"]
+        if extra:
+            colour = latency.get_lines()[-1].get_color()
+            xs = [r.phones for r in extra]
+            latency.scatter(xs, [r.p99_ms for r in extra], marker="x", color=colour, zorder=3)
+            cost.scatter(xs, [r.cpu_s_per_1k for r in extra], marker="x", color=colour, zorder=3)
     latency.axhline(100, color="grey", linestyle="--", linewidth=1, label="target 100 ms")
     latency.set_yscale("log")
     latency.set_ylabel("p99 latency, phone send to wall receipt (ms)")
@@ -130,7 +137,7 @@ def write_plot(results: list[StepResult], path: Path, title: str = "") -> None:
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=8)
     if title:
-        figure.suptitle(title, fontsize=10)
+        figure.suptitle(title + " (x: fixed-load rows after a system left the sweep)", fontsize=10)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
