@@ -40,6 +40,7 @@ Committed = Callable[[list], None]  # told, from a thread, which batches are sto
 log = logging.getLogger(__name__)
 
 HEADER = struct.Struct("!I")  # the length of the JSON payload that follows
+CHILD_FLUSH = 0.02  # seconds the child holds what it read before writing it
 NICENESS = 10  # below the server's event loop, which must answer phones at once
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,7 +66,9 @@ class Archiver(FlushThread):
         child_flush_interval: float | None = None,
     ) -> None:
         super().__init__(flush_interval)
-        self.child_flush_interval = child_flush_interval or flush_interval
+        # The server side batches already: the child writes what arrives almost at once,
+        # so a phone's ack (which waits for the commit) is not delayed by a second batch.
+        self.child_flush_interval = child_flush_interval or min(flush_interval, CHILD_FLUSH)
         self.stop_timeout = stop_timeout
         self._on_committed = on_committed
         self._child: subprocess.Popen | None = None
