@@ -71,7 +71,7 @@ def test_console_shows_a_stroke_and_blocks_its_phone(start_server, browser):
         phones.run(line(bob, 0.7, "#f94144"))
 
         # Both strokes reach the thumbnail within seconds, from the live feed.
-        page.wait_for_function("window.curatorConsole.sync.strokes.size === 2", timeout=10000)
+        page.wait_for_function("window.curatorConsole.sync.strokeCount === 2", timeout=10000)
         pixel = page.evaluate(
             """() => {
               const c = document.getElementById('thumb');
