@@ -244,7 +244,7 @@ def test_pages_load_hashed_compressed_static_files(production, page):
     assert compressed, f"no compressed variant served for {refs}"
 
 
-MODULE_IMPORT = re.compile(r"""\bfrom\s*["'](\./[^"']+)["']""")
+MODULE_IMPORT = re.compile(r"""\bfrom\s*["'](\.\.?/[^"']+)["']""")
 
 
 def test_the_walls_modules_import_each_other_by_their_hashed_names(static_root):
@@ -258,13 +258,14 @@ def test_the_walls_modules_import_each_other_by_their_hashed_names(static_root):
         seen.add(name)
         text = (Path(static_root) / name).read_text()
         for relative in MODULE_IMPORT.findall(text):
-            imported = str(Path(name).parent / relative[2:])
+            imported = os.path.normpath(Path(name).parent / relative)
             assert HASHED.search(imported), f"{name} imports {relative}, not a hashed name"
             assert (Path(static_root) / imported).is_file(), imported
             if imported not in seen:
                 todo.append(imported)
     assert manifest["projector/sync.js"] in seen
     assert manifest["projector/timeline.js"] in seen
+    assert manifest["reconnect.js"] in seen, "the module shared with the phone"
     p5 = (Path(static_root) / manifest["vendor/p5/p5.min.js"]).read_bytes()
     assert p5 == (ROOT / "static" / "vendor" / "p5" / "p5.min.js").read_bytes(), "as shipped"
 

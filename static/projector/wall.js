@@ -16,10 +16,8 @@ import { WallSync } from "./sync.js";
 import { ReplayTimeline } from "./timeline.js";
 import { WakeLock, fullscreen } from "./awake.js";
 import { pageWords } from "./words.js";
-
-// Still classic scripts shared with the phone page (loaded before this module).
-const { Reconnector } = window.Reconnect;
-const WallPen = window.WallPen;
+import { WallPen } from "../pen.js";
+import { Reconnector } from "../reconnect.js";
 
 const config = JSON.parse(document.getElementById("wall-config").textContent);
 const say = pageWords(document);
