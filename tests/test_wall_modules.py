@@ -1,6 +1,7 @@
-"""The wall's pure modules (static/projector/), imported as ES modules in Chromium:
-the replay timeline, the letterbox, the fade, the live pens' fading, the status
-panel's trouble rule, the banner, and the sync state's methods-only surface."""
+"""The wall's modules (static/projector/, static/pen.js), imported as ES modules in
+Chromium: the replay timeline, the letterbox, the fade, the live pens' fading, the
+status panel's trouble rule, the banner, the sync state's methods-only surface, the
+pen's curves, and the connection's states with a stand-in socket."""
 
 import pytest
 
@@ -17,6 +18,8 @@ MODULES = {
     "Banner": "projector/banner.js",
     "Words": "projector/words.js",
     "Sync": "projector/sync.js",
+    "Conn": "projector/connection.js",
+    "Pen": "pen.js",
 }
 
 # A stored sheet's strokes as /projector/replay/<id>/ gives them: `t` in server ms.
@@ -231,3 +234,130 @@ def test_the_sync_state_is_reached_only_through_its_methods(page):
     assert result["after"] == [[], 0, None]
     assert result["segments"] == 2
     assert result["fields"] == [], "no map of the model is reachable from outside"
+
+
+def test_the_pen_draws_a_dot_then_curves_through_the_midpoints(page):
+    calls = page.evaluate(
+        """() => {
+        const calls = [];
+        const ctx = new Proxy({}, {
+            get: (target, name) => name in target ? target[name]
+                : (...args) => calls.push([name, ...args.map((a) => Math.round(a))]),
+            set: (target, name, value) => { target[name] = value; return true; },
+        });
+        const pen = new Pen.WallPen();
+        const stroke = {stroke: "a:1", color: "#f00", width: 0.01};
+        pen.segment(ctx, stroke, {points: [[0.1, 0.1], [0.2, 0.3]]}, 1000, 1000);
+        pen.segment(ctx, stroke, {points: [[0.4, 0.3]], end: true}, 1000, 1000);
+        pen.segment(ctx, stroke, {points: [[0.5, 0.5]]}, 1000, 1000);  // a new stroke
+        return calls;
+    }"""
+    )
+    assert calls == [
+        ["beginPath"],
+        ["arc", 100, 100, 5, 0, 6],  # the first point: a dot (10 px wide)
+        ["fill"],
+        ["beginPath"],
+        ["moveTo", 100, 100],
+        ["quadraticCurveTo", 100, 100, 150, 200],  # to the midpoint, the point as control
+        ["stroke"],
+        ["beginPath"],
+        ["moveTo", 150, 200],
+        ["quadraticCurveTo", 200, 300, 300, 300],
+        ["lineTo", 400, 300],  # the end: finished to the last point
+        ["stroke"],
+        ["beginPath"],
+        ["arc", 500, 500, 5, 0, 6],  # the ended stroke was forgotten: a fresh dot
+        ["fill"],
+    ]
+
+
+CONNECTION_HARNESS = """
+window.FakeSocket = class {
+  constructor(url) { this.url = url; this.readyState = 0; this.closed = null; sockets.push(this); }
+  close(code, reason) { this.closed = [code ?? null, reason ?? null]; }
+  say(message) {
+    this.onmessage({data: typeof message === "string" ? message : JSON.stringify(message)});
+  }
+};
+window.sockets = [];
+window.emptySheet = async () => ({sheet: 1, stored: {}, strokes: []});
+window.settle = (ms) => new Promise((resolve) => setTimeout(resolve, ms || 50));
+"""
+
+
+def test_the_connection_goes_live_once_the_sheet_loaded_and_comes_back(page):
+    page.add_script_tag(content=CONNECTION_HARNESS)
+    result = page.evaluate(
+        """async () => {
+        const sync = new Sync.WallSync({fetchSheet: emptySheet});
+        let lives = 0;
+        const seen = [];
+        const link = new Conn.WallConnection({
+            url: "ws://wall.test/ws/wall/", sync, open: (url) => new FakeSocket(url),
+            onLive: () => lives++, onMessage: (m) => seen.push(m.type),
+        });
+        const states = [link.state];
+        link.connect();
+        states.push(link.state);
+        const first = sockets[0];
+        first.onopen();
+        first.say({type: "hello", sheet: 1, server_time: Date.now(), heartbeat: 5});
+        states.push(link.state);
+        await settle();
+        states.push(link.state);
+        first.say("not json");
+        first.say({type: "heartbeat", time: Date.now()});
+        first.onclose({code: 1012});  // the server restarts
+        states.push(link.state);
+        const reconnects = link.reconnects;
+        await settle();  // the first retry goes at once
+        const second = sockets[1];
+        first.say({type: "frame", origin: "w", seq: 1, sheet: 1, segments: []});  // stale
+        states.push(link.state);
+        return {states, lives, seen, reconnects, sockets: sockets.length, url: second.url,
+                loaded: sync.loaded};
+    }"""
+    )
+    assert result["states"] == [
+        "starting",
+        "connecting",
+        "loading",
+        "live",
+        "waiting",
+        "connecting",
+    ]
+    assert result["lives"] == 1
+    assert result["seen"] == ["heartbeat"], "hello is the link's; the old socket is not heard"
+    assert result["reconnects"] == 1
+    assert result["sockets"] == 2 and result["url"] == "ws://wall.test/ws/wall/"
+    assert result["loaded"] is False, "frames wait for the next sheet"
+
+
+def test_a_silent_link_is_dropped_and_a_blocked_wall_stays_away(page):
+    page.add_script_tag(content=CONNECTION_HARNESS)
+    result = page.evaluate(
+        """async () => {
+        const sync = new Sync.WallSync({fetchSheet: emptySheet});
+        const link = new Conn.WallConnection({
+            url: "ws://wall.test/ws/wall/", sync, open: (url) => new FakeSocket(url),
+        });
+        link.connect();
+        sockets[0].say({type: "hello", sheet: 1, server_time: Date.now(), heartbeat: 5});
+        await settle();
+        link.watchdog(Date.now() + 1000);  // quiet for a second: fine
+        const kept = sockets[0].closed;
+        link.watchdog(Date.now() + 15001);  // nothing for 3 heartbeats (at least 15 s)
+        const dropped = [sockets[0].closed, link.state];
+        await settle();
+        sockets[1].onclose({code: Conn.BLOCKED});
+        const blocked = link.state;
+        await settle(400);
+        return {kept, dropped, blocked, sockets: sockets.length, reconnects: link.reconnects};
+    }"""
+    )
+    assert result["kept"] is None
+    assert result["dropped"] == [[4000, "watchdog"], "waiting"]
+    assert result["blocked"] == "blocked"
+    assert result["sockets"] == 2, "a blocked wall does not try again"
+    assert result["reconnects"] == 1

@@ -1,9 +1,11 @@
 // The wall's link to /ws/wall/: connect, hand every message to the sync state, come
 // back with capped, jittered backoff (static/reconnect.js) counted as recovered only
 // once the sheet has loaded, and notice a dead link the browser has not noticed.
+import { Reconnector } from "../reconnect.js";
 
 export const BLOCKED = 4003; // close code: this wall may not connect (never retried)
 export const STUCK_HANDSHAKE_MS = 1000;
+const CONNECTING = 0; // WebSocket.readyState
 
 // The link's states: starting, connecting, loading, live, waiting, blocked (and the
 // page's own: replay, error).
@@ -13,11 +15,13 @@ export class WallConnection {
   #heartbeatMs = 5000;
   #retry;
 
-  // url: the WebSocket address; sync: the WallSync; Reconnector: static/reconnect.js's;
+  // url: the WebSocket address; sync: the WallSync;
   // backoffMax: the backoff's ceiling (ms); onMessage(message): the page's look at each
-  // message (pens, latency, the banner); onLive(): the sheet loaded.
-  constructor({ url, sync, Reconnector, backoffMax, onMessage, onLive }) {
+  // message (pens, latency, the banner); onLive(): the sheet loaded; open(url): a new
+  // WebSocket (tests pass a stand-in).
+  constructor({ url, sync, backoffMax = 1000, onMessage, onLive, open }) {
     this.url = url;
+    this.open = open || ((address) => new WebSocket(address));
     this.sync = sync;
     this.onMessage = onMessage || (() => {});
     this.onLive = onLive || (() => {});
@@ -45,7 +49,7 @@ export class WallConnection {
   }
 
   connect() {
-    const ws = new WebSocket(this.url);
+    const ws = this.open(this.url);
     this.#socket = ws;
     this.set("connecting");
     this.#lastMessageAt = Date.now();
@@ -125,7 +129,7 @@ export class WallConnection {
   #wake() {
     const socket = this.#socket;
     const stuck = Date.now() - this.since > STUCK_HANDSHAKE_MS;
-    if (socket && socket.readyState === WebSocket.CONNECTING && stuck) this.#drop(socket);
+    if (socket && socket.readyState === CONNECTING && stuck) this.#drop(socket);
   }
 
   // No frame or heartbeat for three heartbeats: the connection is dead even if the

@@ -17,7 +17,6 @@ import { ReplayTimeline } from "./timeline.js";
 import { WakeLock, fullscreen } from "./awake.js";
 import { pageWords } from "./words.js";
 import { WallPen } from "../pen.js";
-import { Reconnector } from "../reconnect.js";
 
 const config = JSON.parse(document.getElementById("wall-config").textContent);
 const say = pageWords(document);
@@ -82,7 +81,6 @@ const picture = new Picture({
 const link = new WallConnection({
   url: (location.protocol === "https:" ? "wss://" : "ws://") + location.host + config.ws_path,
   sync,
-  Reconnector,
   backoffMax: Number(params.get("backoff_max")) || 1000,
   onMessage: watchMessage,
   onLive() {
