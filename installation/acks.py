@@ -53,9 +53,10 @@ class AckPacer:
         """Storage holds these frames: their phones may be acknowledged."""
         ledger, by_client, due = self.ledger, self._by_client, self._due
         for batch in batches:
-            for segment in batch.segments:
-                if ledger.committed(segment.client, segment.seq) is not None:
-                    phone = by_client.get(segment.client)
+            # An undo's ack waits for its hide's commit, like a segment's for its row.
+            for done in (*batch.segments, *batch.hidden):
+                if ledger.committed(done.client, done.seq) is not None:
+                    phone = by_client.get(done.client)
                     if phone is not None:
                         due.add(phone)
 
