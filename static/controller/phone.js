@@ -19,6 +19,10 @@
   var OPEN_MS = 5000; // a handshake that has not opened by then is dropped
   var WELCOME_MS = 10000; // nor welcomed by then
   var LOCAL_STROKES = 400; // kept to redraw after a resize or rotation
+  // A stroke can be taken back this long after the finger lifts (the server, which
+  // counts from the stroke's last message arriving, allows a little more).
+  var UNDO_MS = 10000;
+  var UNDO_KEPT = 16; // this page's last strokes that Undo can reach
 
   var boot = JSON.parse(document.getElementById("boot").textContent);
   // The words, in the visitor's language (controller/templatetags/visitor.py).
@@ -42,6 +46,7 @@
     brushes: document.getElementById("brushes"),
     you: document.getElementById("you"),
     landed: document.getElementById("landed"),
+    undo: document.getElementById("undo"),
   };
   var ctx = el.pad.getContext("2d");
   // The wall's curve code (static/pen.js, shared with the wall): the phone's own strokes are
@@ -79,6 +84,8 @@
   var dry = false; // out of ink: the line stopped
   var drawn = 0;
   var noticeTimer = null;
+  var undoable = []; // {stroke, local, at}: strokes drawn on this page, newest last
+  var undoTimer = null;
 
   // -- small helpers ------------------------------------------------------------
 
@@ -109,7 +116,8 @@
       hint_short: "Draw with one finger",
       turn_sideways: "Draw with one finger · turn sideways for a bigger pad",
       turn_upright: "Draw with one finger · turn upright for a bigger pad",
-      brush: "Brush size {n}", landed: "On the wall ✓", colors: {},
+      brush: "Brush size {n}", landed: "On the wall ✓",
+      undo_refused: "That line can no longer be taken back", colors: {},
     };
     var node = document.getElementById("strings");
     var given = {};
@@ -341,6 +349,11 @@
         stroke.local.ended = true;
         paint(stroke.local, [], true); // the curve's last half, to the last point
       }
+      if (stroke.started) {
+        undoable.push({ stroke: stroke, local: stroke.local, at: now() });
+        if (undoable.length > UNDO_KEPT) undoable.shift();
+        renderUndo();
+      }
       stroke = null;
       keepSoon();
     }
@@ -387,6 +400,55 @@
     });
     local = back.concat(local).slice(-LOCAL_STROKES);
     redraw();
+  }
+
+  // -- undo: the visitor's last strokes, for 10 s after each -----------------------
+
+  function undoOpen(t) {
+    var last = undoable[undoable.length - 1];
+    return !!last && t - last.at < UNDO_MS;
+  }
+
+  /* The button is on while the last stroke can still be taken back; it turns itself
+     off when that time is up. */
+  function renderUndo() {
+    var t = now();
+    el.undo.disabled = !undoOpen(t);
+    clearTimeout(undoTimer);
+    undoTimer = null;
+    if (!el.undo.disabled) {
+      undoTimer = setTimeout(renderUndo, UNDO_MS - (t - undoable[undoable.length - 1].at) + 20);
+    }
+  }
+
+  /* Take back the last stroke: off the pad and the saved strokes at once, and an
+     `undo` through the outbox (it survives a reconnect like any message). Pressed
+     again, it takes back the stroke before, while that one's 10 s last. */
+  function undoLast() {
+    if (!undoOpen(now())) {
+      renderUndo();
+      return;
+    }
+    var last = undoable.pop();
+    outbox.undo(last.stroke);
+    var i = local.indexOf(last.local);
+    if (i >= 0) local.splice(i, 1);
+    last.local.at = i; // where it goes back if the server refuses
+    redraw();
+    keep();
+    renderUndo();
+    pump();
+  }
+
+  /* The server refused an undo (too late, after a long reconnect): the line is still
+     on the wall, so it comes back on the pad too. */
+  function undoRefused(item) {
+    var s = item.stroke.local;
+    if (!s || local.indexOf(s) >= 0) return;
+    local.splice(s.at >= 0 ? Math.min(s.at, local.length) : local.length, 0, s);
+    redraw();
+    keep();
+    notice(say("undo_refused"), 2500);
   }
 
   /* Move the stroke's pending points into the outbox, one message per tick. */
@@ -610,7 +672,10 @@
     } else if (m.type === "error") {
       if (m.code === "seq_gap") outbox.seqGap(m.expected);
       else if (m.code === "client_taken") clientTaken();
-      else outbox.error(m.code, m.seq);
+      else {
+        var item = outbox.error(m.code, m.seq);
+        if (item && item.kind === "undo") undoRefused(item);
+      }
     } else if (m.type === "state") {
       if (m.state === "full") position = m.position || 0;
       if (welcomed || m.state !== "full") setState(m.state);
@@ -621,6 +686,8 @@
       var resume = pointer !== null && current ? current[current.length - 1] : null;
       finish();
       local = [];
+      undoable = [];
+      renderUndo();
       if (typeof m.sheet === "number") sheet = m.sheet;
       keep();
       redraw();
@@ -637,6 +704,8 @@
   function clientTaken() {
     outbox.stats.errors.client_taken = (outbox.stats.errors.client_taken || 0) + 1;
     client = randomId();
+    undoable = []; // drawn under the old id: the new one cannot take them back
+    renderUndo();
     welcomed = false;
     outbox.disconnected();
     if (socket && socket.readyState === 1) hello(socket);
@@ -705,6 +774,7 @@
 
   // -- wiring ------------------------------------------------------------------
 
+  el.undo.addEventListener("click", undoLast);
   el.pad.addEventListener("pointerdown", onDown);
   el.pad.addEventListener("pointermove", onMove);
   el.pad.addEventListener("pointerup", onUp);
@@ -759,6 +829,7 @@
     get client() { return client; },
     get aspect() { return exhibit.aspect; },
     get ready() { return true; },
+    get undoable() { return !el.undo.disabled; },
   };
 
   pickTools(null);
