@@ -53,10 +53,15 @@ class AckPacer:
         """Storage holds these frames: their phones may be acknowledged."""
         ledger, by_client, due = self.ledger, self._by_client, self._due
         for batch in batches:
-            # An undo's ack waits for its hide's commit, like a segment's for its row.
-            for done in (*batch.segments, *batch.hidden):
-                if ledger.committed(done.client, done.seq) is not None:
-                    phone = by_client.get(done.client)
+            for segment in batch.segments:
+                if ledger.committed(segment.client, segment.seq) is not None:
+                    phone = by_client.get(segment.client)
+                    if phone is not None:
+                        due.add(phone)
+            # An undo's ack waits for its hide's commit, as a segment's for its row.
+            for undo in batch.hidden:
+                if ledger.committed(undo.client, undo.seq) is not None:
+                    phone = by_client.get(undo.client)
                     if phone is not None:
                         due.add(phone)
 

@@ -17,10 +17,12 @@ BACKGROUND = (0x11, 0x11, 0x11)  # the default exhibit's
 # A second device's attempts, from its own page (its own device cookie): say hello
 # with the first phone's client id, then with its own and name the stroke's number.
 SECOND_DEVICE = """async ([victim, stroke]) => {
-    const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws/draw/');
+    const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+    const ws = new WebSocket(scheme + location.host + '/ws/draw/');
     const heard = [];
     const next = (test) => new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no answer: ' + JSON.stringify(heard))), 8000);
+        const fail = () => reject(new Error('no answer: ' + JSON.stringify(heard)));
+        const timer = setTimeout(fail, 8000);
         const look = () => {
             const i = heard.findIndex(test);
             if (i >= 0) { clearTimeout(timer); resolve(heard.splice(i, 1)[0]); }
