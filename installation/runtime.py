@@ -308,7 +308,8 @@ class Runtime:
         nothing (or if the database does not answer in time: the undo is refused)."""
         try:
             found = await asyncio.wait_for(
-                sync_to_async(stroke_stored, thread_sensitive=False)(client, stroke), 2.0
+                sync_to_async(_stroke_stored_and_close, thread_sensitive=False)(client, stroke),
+                2.0,
             )
         except Exception as error:
             log.warning("looking up a stroke to undo failed: %r", error)
@@ -480,6 +481,13 @@ def _hide_and_close(device: str, sheet: int) -> None:
 
     try:
         Segment.objects.filter(sheet_id=sheet, device=device, removed=False).update(removed=True)
+    finally:
+        connection.close()
+
+
+def _stroke_stored_and_close(client: str, stroke: int) -> tuple[int, float, bool] | None:
+    try:
+        return stroke_stored(client, stroke)
     finally:
         connection.close()
 

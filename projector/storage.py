@@ -218,15 +218,12 @@ def store_rows(
 def stroke_stored(client: str, stroke: int) -> tuple[int, float, bool] | None:
     """A stored stroke's sheet, when its last segment was accepted (epoch seconds) and
     whether it is hidden already; None if the database has none of it."""
-    try:
-        found = (
-            Segment.objects.filter(client=client, stroke=stroke)
-            .order_by("-created_at")
-            .values_list("sheet_id", "created_at", "removed")
-            .first()
-        )
-    finally:
-        connection.close()
+    found = (
+        Segment.objects.filter(client=client, stroke=stroke)
+        .order_by("-created_at")
+        .values_list("sheet_id", "created_at", "removed")
+        .first()
+    )
     if found is None:
         return None
     sheet, created_at, removed = found
