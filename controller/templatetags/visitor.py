@@ -115,7 +115,6 @@ def phone_strings() -> dict:
         "turn_upright": _("Draw with one finger · turn upright for a bigger pad"),
         "brush": _("Brush size {n}"),
         "landed": _("On the wall ✓"),
-        "undo_refused": _("That line can no longer be taken back"),
         "colors": {name: translate() for name, translate in COLOR_NAMES.items()},
     }
 

@@ -69,7 +69,8 @@
      sent, later points join it, up to `max` points a message. */
   Outbox.prototype.add = function (stroke, points, end, max) {
     var last = this.queue[this.queue.length - 1];
-    if (!end && stroke.started && last && last.stroke === stroke && last.kind !== "end" && last.kind !== "undo" &&
+    if (!end && stroke.started && last && last.stroke === stroke && last.kind !== "end" &&
+        last.kind !== "undo" &&
         last.points.length + points.length <= (max || 63)) {
       // The last batch is still held back (ink, messages a second): it takes these too.
       last.points = last.points.concat(points);
@@ -103,8 +104,7 @@
     return n;
   };
 
-  /* Take a drawn stroke back: an `undo` message, queued behind the stroke's own
-     messages and sent, resent and acknowledged like them. */
+  /* Take a stroke back: sent, resent and acknowledged like its own messages. */
   Outbox.prototype.undo = function (stroke) {
     this._push({ kind: "undo", stroke: stroke, points: [], before: null });
   };
@@ -233,8 +233,7 @@
 
   /* The server answered message `seq` with an error: it consumed the seq and drew
      nothing. For `unknown_stroke` (the stroke's start went to a server that no
-     longer knows it) the stroke starts again from its last point. Returns the
-     message's item (the page puts back a stroke whose undo was refused). */
+     longer knows it) the stroke starts again from its last point. Returns the item. */
   Outbox.prototype.error = function (code, seq) {
     this.stats.errors[code] = (this.stats.errors[code] || 0) + 1;
     if (seq == null) return null;

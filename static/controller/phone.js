@@ -19,10 +19,7 @@
   var OPEN_MS = 5000; // a handshake that has not opened by then is dropped
   var WELCOME_MS = 10000; // nor welcomed by then
   var LOCAL_STROKES = 400; // kept to redraw after a resize or rotation
-  // A stroke can be taken back this long after the finger lifts (the server, which
-  // counts from the stroke's last message arriving, allows a little more).
-  var UNDO_MS = 10000;
-  var UNDO_KEPT = 16; // this page's last strokes that Undo can reach
+  var UNDO_MS = 10000; // the server allows a little more (docs/protocol.md, "Undo")
 
   var boot = JSON.parse(document.getElementById("boot").textContent);
   // The words, in the visitor's language (controller/templatetags/visitor.py).
@@ -84,7 +81,7 @@
   var dry = false; // out of ink: the line stopped
   var drawn = 0;
   var noticeTimer = null;
-  var undoable = []; // {stroke, local, at}: strokes drawn on this page, newest last
+  var undoable = []; // {stroke, local, at}: this page's strokes, newest last
   var undoTimer = null;
 
   // -- small helpers ------------------------------------------------------------
@@ -116,8 +113,7 @@
       hint_short: "Draw with one finger",
       turn_sideways: "Draw with one finger · turn sideways for a bigger pad",
       turn_upright: "Draw with one finger · turn upright for a bigger pad",
-      brush: "Brush size {n}", landed: "On the wall ✓",
-      undo_refused: "That line can no longer be taken back", colors: {},
+      brush: "Brush size {n}", landed: "On the wall ✓", colors: {},
     };
     var node = document.getElementById("strings");
     var given = {};
@@ -351,7 +347,7 @@
       }
       if (stroke.started) {
         undoable.push({ stroke: stroke, local: stroke.local, at: now() });
-        if (undoable.length > UNDO_KEPT) undoable.shift();
+        if (undoable.length > 16) undoable.shift();
         renderUndo();
       }
       stroke = null;
@@ -402,53 +398,40 @@
     redraw();
   }
 
-  // -- undo: the visitor's last strokes, for 10 s after each -----------------------
+  // -- undo: the last strokes, each for 10 s ---------------------------------------
 
-  function undoOpen(t) {
+  function undoLeft() {
     var last = undoable[undoable.length - 1];
-    return !!last && t - last.at < UNDO_MS;
+    return last ? UNDO_MS - (now() - last.at) : 0;
   }
 
-  /* The button is on while the last stroke can still be taken back; it turns itself
-     off when that time is up. */
+  /* On while the last stroke can be taken back; off by itself when its time is up. */
   function renderUndo() {
-    var t = now();
-    el.undo.disabled = !undoOpen(t);
+    var left = undoLeft();
+    el.undo.disabled = left <= 0;
     clearTimeout(undoTimer);
-    undoTimer = null;
-    if (!el.undo.disabled) {
-      undoTimer = setTimeout(renderUndo, UNDO_MS - (t - undoable[undoable.length - 1].at) + 20);
-    }
+    if (left > 0) undoTimer = setTimeout(renderUndo, left + 20);
   }
 
-  /* Take back the last stroke: off the pad and the saved strokes at once, and an
-     `undo` through the outbox (it survives a reconnect like any message). Pressed
-     again, it takes back the stroke before, while that one's 10 s last. */
+  /* Off the pad and the kept strokes at once; the `undo` goes through the outbox. */
   function undoLast() {
-    if (!undoOpen(now())) {
-      renderUndo();
-      return;
+    if (undoLeft() > 0) {
+      var last = undoable.pop();
+      outbox.undo(last.stroke);
+      last.local.at = local.indexOf(last.local);
+      if (last.local.at >= 0) local.splice(last.local.at, 1);
+      redraw();
+      keep();
+      pump();
     }
-    var last = undoable.pop();
-    outbox.undo(last.stroke);
-    var i = local.indexOf(last.local);
-    if (i >= 0) local.splice(i, 1);
-    last.local.at = i; // where it goes back if the server refuses
-    redraw();
-    keep();
     renderUndo();
-    pump();
   }
 
-  /* The server refused an undo (too late, after a long reconnect): the line is still
-     on the wall, so it comes back on the pad too. */
-  function undoRefused(item) {
-    var s = item.stroke.local;
-    if (!s || local.indexOf(s) >= 0) return;
-    local.splice(s.at >= 0 ? Math.min(s.at, local.length) : local.length, 0, s);
+  /* Refused (too late, after a long reconnect): the line is still on the wall. */
+  function undoRefused(s) {
+    if (local.indexOf(s) < 0) local.splice(Math.max(0, Math.min(s.at, local.length)), 0, s);
     redraw();
     keep();
-    notice(say("undo_refused"), 2500);
   }
 
   /* Move the stroke's pending points into the outbox, one message per tick. */
@@ -674,7 +657,7 @@
       else if (m.code === "client_taken") clientTaken();
       else {
         var item = outbox.error(m.code, m.seq);
-        if (item && item.kind === "undo") undoRefused(item);
+        if (item && item.kind === "undo") undoRefused(item.stroke.local);
       }
     } else if (m.type === "state") {
       if (m.state === "full") position = m.position || 0;
