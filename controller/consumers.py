@@ -17,7 +17,7 @@ from django.conf import settings
 
 from controller import close_codes
 from controller.devices import device_fallback, device_from_scope
-from controller.messages import Hello
+from controller.messages import Hello, Undo
 from controller.session import CloseConnection, DrawingSession
 from installation.outlet import Outlet, transport_abort
 from installation.runtime import runtime_get
@@ -85,6 +85,12 @@ class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
         runtime = self.runtime
         try:
             result = self.session.receive(text_data, bytes_data)
+            if isinstance(result, Undo):
+                # A stroke drawn on another process or before a restart: storage knows
+                # it. Frames are handled one at a time: nothing overtakes this seq.
+                assert self.session.client is not None
+                drawn = await runtime.stroke_lookup(self.session.client, result.stroke)
+                result = self.session.undo(result, drawn)
         except CloseConnection as close:
             for reply in close.replies:
                 self.notify(reply)

@@ -76,7 +76,15 @@ class Ping:
     seq: int
 
 
-Message = Hello | StrokeStart | StrokePoints | StrokeEnd | Ping
+@dataclass(frozen=True, slots=True)
+class Undo:
+    """Take back one of this client's own strokes (its number, as on `start`)."""
+
+    seq: int
+    stroke: int
+
+
+Message = Hello | StrokeStart | StrokePoints | StrokeEnd | Ping | Undo
 StrokeMessage = StrokeStart | StrokePoints | StrokeEnd
 
 
@@ -108,13 +116,15 @@ def parse_message(
     kind = raw.get("type")
     if kind == "hello":
         return _parse_hello(raw)
-    if kind not in ("start", "points", "end", "ping"):
+    if kind not in ("start", "points", "end", "ping", "undo"):
         raise ProtocolError("bad_shape", "unknown message type")
     seq = _integer(raw, "seq", 1, MAX_SEQ)
     try:
         if kind == "ping":
             return Ping(seq=seq)
         stroke = _integer(raw, "stroke", 0, MAX_SEQ)
+        if kind == "undo":
+            return Undo(seq=seq, stroke=stroke)
         if kind == "start":
             return StrokeStart(
                 seq=seq,

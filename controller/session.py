@@ -20,10 +20,12 @@ from controller.messages import (
     StrokeMessage,
     StrokePoints,
     StrokeStart,
+    Undo,
     parse_message,
 )
 from controller.pace import PaceMeter
-from projector.frames import AcceptedSegment
+from controller.undo import DrawnStroke, RecentStrokes, undo_refusal
+from projector.frames import AcceptedSegment, HiddenStroke
 
 if TYPE_CHECKING:  # the snapshot's loader reads the database; the session never does
     from projector.exhibit import ExhibitSnapshot
@@ -57,6 +59,10 @@ class SessionHost(Protocol):
 
     def draw(self, segment: AcceptedSegment) -> None: ...
 
+    def recent_strokes(self, client: str) -> RecentStrokes: ...
+
+    def hide(self, undo: HiddenStroke) -> None: ...
+
 
 class CloseConnection(Exception):  # noqa: N818 - it is an instruction, not a failure
     """The session wants the socket closed with `code` after sending `replies`."""
@@ -82,10 +88,13 @@ class DrawingSession:
     ack_sent_at: float = 0.0  # time.monotonic()
     resent: int = 0  # the highest duplicate seq received, owed an ack again
     gap_told: int = 0  # the expected seq a seq_gap was sent for
+    recent: RecentStrokes = field(default_factory=RecentStrokes)  # the host's, from hello
 
-    def receive(self, text: str | None, data: bytes | None) -> list[dict] | Hello:
+    def receive(self, text: str | None, data: bytes | None) -> list[dict] | Hello | Undo:
         """Handle one frame: the replies to send now, or the Hello for the consumer to
-        check (it needs the network), or raises CloseConnection.
+        check (it needs the network), or an Undo of a stroke this process does not
+        remember, for the consumer to look up in storage and pass to `undo`; or raises
+        CloseConnection.
 
         Acks are not among the replies: they are cumulative and wait for storage, so
         the process sends what `take_acks` allows every ACK_SECONDS.
@@ -121,6 +130,9 @@ class DrawingSession:
         if isinstance(message, Ping):
             host.acks.handled(self.seqs, message.seq, stored=False)
             return []
+        if isinstance(message, Undo):
+            drawn = self.recent.get(message.stroke)
+            return message if drawn is None else self.undo(message, drawn)
         try:
             return self._stroke(message)
         except ProtocolError as error:
@@ -134,6 +146,7 @@ class DrawingSession:
         self.acked_sent = self.seqs.durable
         self.ack_sent_at = time.monotonic()
         self.held = []
+        self.recent = host.recent_strokes(hello.client)
         self.color = self.color or color
         exhibit = host.exhibit
         welcome = {
@@ -189,6 +202,8 @@ class DrawingSession:
         host = self.host
         assert self.client is not None and self.seqs is not None
         strokes = host.open_strokes(self.client)
+        if self.recent.hidden(message.stroke):
+            raise ProtocolError("unknown_stroke", "this stroke was taken back", message.seq)
         if isinstance(message, StrokeStart):
             strokes[message.stroke] = (message.color, message.width)
             self.color = message.color  # the visitor's colour now, whoever suggested it
@@ -210,6 +225,7 @@ class DrawingSession:
         if isinstance(message, StrokeEnd):
             strokes.pop(message.stroke, None)
         host.acks.handled(self.seqs, message.seq, stored=True)
+        accepted_at = time.time()
         host.draw(
             AcceptedSegment(
                 device=self.device,
@@ -221,9 +237,29 @@ class DrawingSession:
                 points=message.points,
                 is_start=isinstance(message, StrokeStart),
                 is_end=isinstance(message, StrokeEnd),
-                accepted_at=time.time(),
+                accepted_at=accepted_at,
             )
         )
+        self.recent.drawn(message.stroke, host.exhibit.sheet, accepted_at)
+        return []
+
+    def undo(self, message: Undo, drawn: DrawnStroke | None) -> list[dict]:
+        """Take back one of this client's strokes; `drawn` is what this process or
+        storage knows of it (None: nothing). Its ack waits for the hide's commit."""
+        host = self.host
+        assert self.client is not None and self.seqs is not None
+        refusal = undo_refusal(drawn, host.exhibit.sheet, time.time())
+        if refusal is not None:
+            return self._violation(ProtocolError(*refusal, seq=message.seq))
+        assert drawn is not None
+        if drawn.hidden:  # taken back already (a second press, or the curator)
+            host.acks.handled(self.seqs, message.seq, stored=False)
+            return []
+        drawn.hidden = True
+        self.recent.remember(message.stroke, drawn)
+        host.open_strokes(self.client).pop(message.stroke, None)  # no more points for it
+        host.acks.handled(self.seqs, message.seq, stored=True)
+        host.hide(HiddenStroke(self.client, message.seq, message.stroke))
         return []
 
     def _refusal(self, message: StrokeStart | StrokePoints | StrokeEnd) -> str | None:

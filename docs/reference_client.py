@@ -6,6 +6,7 @@
     await phone.points(1, [(0.2, 0.2)])
     await phone.end(1)
     await phone.wait_acked(phone.last_seq)       # acked = stored in the database
+    await phone.undo(1)                          # within 10 s: the stroke is taken back
     await phone.close()
 
 It keeps every message until it is acknowledged, resends what is not after a
@@ -159,6 +160,10 @@ class Phone:
 
     async def ping(self) -> int:
         return await self.send({"type": "ping"})
+
+    async def undo(self, stroke: int) -> int:
+        """Take back one of this client's strokes (acked once hidden in the database)."""
+        return await self.send({"type": "undo", "stroke": stroke})
 
     # -- receiving -------------------------------------------------------------------
 

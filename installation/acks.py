@@ -58,6 +58,12 @@ class AckPacer:
                     phone = by_client.get(segment.client)
                     if phone is not None:
                         due.add(phone)
+            # An undo's ack waits for its hide's commit, as a segment's for its row.
+            for undo in batch.hidden:
+                if ledger.committed(undo.client, undo.seq) is not None:
+                    phone = by_client.get(undo.client)
+                    if phone is not None:
+                        due.add(phone)
 
     async def run(self) -> None:
         next_keepalive = time.monotonic() + KEEPALIVE_SECONDS

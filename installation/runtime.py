@@ -31,6 +31,7 @@ from controller.colors import color_pick
 from controller.ink import InkLedger, MessageRate
 from controller.ink_store import ink_store_for
 from controller.pace import PaceMeter
+from controller.undo import DrawnStroke, RecentStrokes
 from installation.acks import AckPacer
 from installation.control import CONTROL_GROUP, ControlListener
 from installation.fanout import WallFanout
@@ -40,10 +41,10 @@ from projector.archiver import Archiver
 from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
 from projector.exhibit_cache import exhibit_remember
 from projector.fairshare import process_budgets
-from projector.frames import PROJECTOR_GROUP, AcceptedSegment, encode
+from projector.frames import PROJECTOR_GROUP, AcceptedSegment, HiddenStroke, encode
 from projector.hours import hours_loop
 from projector.mixer import Mixer
-from projector.storage import SegmentWriter, clients_stored
+from projector.storage import SegmentWriter, clients_stored, stroke_stored
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class Runtime:
         self.ink_store = ink_store_for(settings.REDIS_URL)
         self.rates: LRU = LRU(100_000)  # device -> MessageRate
         self.strokes: LRU = LRU(100_000)  # client -> {stroke: (color, width)}
+        self.recent: LRU = LRU(100_000)  # client -> RecentStrokes (for undo)
         self.acks = AckLedger()
         self.pace = PaceMeter(budget=settings.MESSAGE_BUDGET)
         self.ack_pacer = AckPacer(self.acks)
@@ -277,6 +279,45 @@ class Runtime:
         self.mixer.add(segment)
         self.line.admission.touch(segment.device)
 
+    def recent_strokes(self, client: str) -> RecentStrokes:
+        recent = self.recent.get(client)
+        if recent is None:
+            recent = self.recent[client] = RecentStrokes()
+        return recent
+
+    def hide(self, undo: HiddenStroke) -> None:
+        """A phone took a stroke back: storage hides it with the next frame; walls
+        take it off at once, and the other processes drop what their delay holds."""
+        self.mixer.hide(undo)
+        task = asyncio.create_task(self._tell_hidden(undo, self.exhibit.sheet))
+        self._late.add(task)
+        task.add_done_callback(self._late.discard)
+
+    async def _tell_hidden(self, undo: HiddenStroke, sheet: int) -> None:
+        await self.tell_walls({"type": "remove", "sheet": sheet, "strokes": [undo.key]})
+        if self.mixer.publishes:  # other processes exist
+            message = {
+                "type": "stroke.hidden",
+                "origin": self.origin,
+                "client": undo.client,
+                "stroke": undo.stroke,
+            }
+            with contextlib.suppress(Exception):  # their walls got "remove" all the same
+                await asyncio.wait_for(self.layer.group_send(CONTROL_GROUP, message), 2.0)
+
+    async def stroke_lookup(self, client: str, stroke: int) -> DrawnStroke | None:
+        """What storage knows of a stroke this process does not remember; None if
+        nothing (or if the database does not answer in time: the undo is refused)."""
+        try:
+            found = await asyncio.wait_for(
+                sync_to_async(_stroke_stored_and_close, thread_sensitive=False)(client, stroke),
+                2.0,
+            )
+        except Exception as error:
+            log.warning("looking up a stroke to undo failed: %r", error)
+            return None
+        return DrawnStroke(*found) if found is not None else None
+
     def color_for(self, device: str, excluding: object = None) -> str | None:
         """A palette colour nobody drawing on this process has now (where it can be)."""
         taken: list[str] = []
@@ -351,6 +392,9 @@ class Runtime:
         if message.get("type") == "wall.load" and message.get("origin") != self.origin:
             drawing, demand = message["load"]
             self.loads[message["origin"]] = (int(drawing), int(demand), time.monotonic())
+            return
+        if message.get("type") == "stroke.hidden" and message.get("origin") != self.origin:
+            self.mixer.forget_stroke(str(message["client"]), int(message["stroke"]))
             return
         if message.get("type") == "exhibit.changed":
             removed = message.get("removed")
@@ -439,6 +483,13 @@ def _hide_and_close(device: str, sheet: int) -> None:
 
     try:
         Segment.objects.filter(sheet_id=sheet, device=device, removed=False).update(removed=True)
+    finally:
+        connection.close()
+
+
+def _stroke_stored_and_close(client: str, stroke: int) -> tuple[int, float, bool] | None:
+    try:
+        return stroke_stored(client, stroke)
     finally:
         connection.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import orjson
@@ -55,20 +55,37 @@ class AcceptedSegment:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class HiddenStroke:
+    """A phone's undo: its stroke is hidden once the segments before it are stored.
+    `seq` is the undo message's own (its ack waits for the hide's commit)."""
+
+    client: str
+    seq: int
+    stroke: int
+
+    @property
+    def key(self) -> str:
+        return stroke_key(self.client, self.stroke)
+
+
 @dataclass(slots=True)
 class StoredBatch:
-    """A frame's segments on their way to the database."""
+    """A frame's segments on their way to the database, and the strokes its phones
+    took back (hidden after the segments are written, in the same transaction)."""
 
     sheet: int
     origin: str
     frame_seq: int
     segments: list[AcceptedSegment]
+    hidden: list[HiddenStroke] = field(default_factory=list)
 
 
 def batch_lists(batches: Iterable[StoredBatch]) -> list[list]:
     """Frames' segments as plain lists: what crosses the archiver's pipe and what
     storage turns into rows. [[sheet, origin, frame_seq, [[device, client, seq, stroke,
-    color, width, points, is_start, is_end, accepted_at], ...]], ...]"""
+    color, width, points, is_start, is_end, accepted_at], ...]], ...], with a fifth
+    item, [[client, seq, stroke], ...], on a frame that hides strokes."""
     return [
         [
             batch.sheet,
@@ -79,6 +96,7 @@ def batch_lists(batches: Iterable[StoredBatch]) -> list[list]:
                  s.is_start, s.is_end, s.accepted_at]
                 for s in batch.segments
             ],
+            *([[[h.client, h.seq, h.stroke] for h in batch.hidden]] if batch.hidden else []),
         ]
         for batch in batches
     ]  # fmt: skip

@@ -13,7 +13,13 @@ from dataclasses import replace
 
 from projector.delay import DelayQueue
 from projector.fairshare import allocate, thin
-from projector.frames import AcceptedSegment, BatchSink, StoredBatch, encode_frame
+from projector.frames import (
+    AcceptedSegment,
+    BatchSink,
+    HiddenStroke,
+    StoredBatch,
+    encode_frame,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +64,7 @@ class Mixer:
         self._writer = writer
         self._send_timeout = send_timeout
         self._pending: list[AcceptedSegment] = []
+        self._hidden: list[HiddenStroke] = []  # undos, stored with the next frame
         self._outbox: asyncio.Queue[str] = asyncio.Queue(queue_size)
         self._tasks: list[asyncio.Task] = []
         self._soon = False  # an immediate frame is scheduled
@@ -89,9 +96,29 @@ class Mixer:
                 self._soon = True
                 asyncio.get_running_loop().call_soon(self._mix_soon)
 
+    def hide(self, undo: HiddenStroke) -> None:
+        """A phone took a stroke back: it is hidden in storage with the next frame,
+        after every segment of it accepted before (the same batch or an earlier one,
+        written in order), and what the delay still holds of it never shows."""
+        self._hidden.append(undo)
+        self.forget_stroke(undo.client, undo.stroke)
+        if self._tasks and not self._soon:
+            self._soon = True  # at once: the phone waits for its ack
+            asyncio.get_running_loop().call_soon(self._mix_soon)
+
+    def forget_stroke(self, client: str, stroke: int) -> int:
+        """What the museum-safe delay holds of one stroke never reaches a wall."""
+        if not len(self.held):
+            return 0
+        return len(
+            self.held.remove(
+                lambda held: held.item[2].client == client and held.item[2].stroke == stroke
+            )
+        )
+
     def _mix_soon(self) -> None:
         self._soon = False
-        if self._pending:
+        if self._pending or self._hidden:
             self._mix_now()
 
     @property
@@ -121,16 +148,21 @@ class Mixer:
         of the frames that may reach the walls now: this one, or, with the museum-safe
         delay on, those whose delay has passed."""
         frames: list[str] = []
-        if self._pending:
+        if self._pending or self._hidden:
             accepted, self._pending = self._pending, []
+            hidden, self._hidden = self._hidden, []
             # Storage keeps every accepted point (an ack promises them); only the walls'
             # copy is thinned to the tick's budget.
             segments = share_budget(accepted, self.budget)
+            if hidden:  # taken back before they were shown: walls never get them
+                gone = {(h.client, h.stroke) for h in hidden}
+                segments = [s for s in segments if (s.client, s.stroke) not in gone]
             self.seq += 1
             time_ms = int(time.time() * 1000)
             self.points_out += sum(len(s.points) for s in segments)
             if self._writer is not None:
-                self._writer.submit(StoredBatch(self.sheet, self.origin, self.seq, accepted))
+                batch = StoredBatch(self.sheet, self.origin, self.seq, accepted, hidden)
+                self._writer.submit(batch)
             if self.held.delay or len(self.held):
                 for segment in segments:
                     self.held.hold(segment.device, (self.seq, time_ms, segment))

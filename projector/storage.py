@@ -85,7 +85,7 @@ class SegmentWriter(FlushThread):
             return 0
         try:
             rows, devices = self._rows(batches)
-            written = store_rows(rows, devices, self._known_devices)
+            written = store_rows(rows, devices, self._known_devices, batch_hidden(batches))
         except Exception:
             # Drop the connection: the next flush opens a fresh one (the database may
             # have restarted). Closing it on every flush cost 16% of the writer's time.
@@ -151,7 +151,7 @@ def list_rows(batches: Iterable[list]) -> tuple[list[tuple], dict[str, str]]:
     stamp, dumps = time_adapter(), orjson.dumps
     rows: list[tuple] = []
     devices: dict[str, str] = {}
-    for sheet, origin, frame_seq, segments in batches:
+    for sheet, origin, frame_seq, segments, *_hidden in batches:
         for device, client, seq, stroke, color, width, points, start, end, at in segments:
             rows.append(
                 (sheet, device, client, seq, stroke, color, width, dumps(points).decode(),
@@ -165,9 +165,30 @@ def batch_rows(batches: Iterable[StoredBatch]) -> tuple[list[tuple], dict[str, s
     return list_rows(batch_lists(batches))
 
 
-def store_rows(rows: list[tuple], devices: dict[str, str], known_devices: dict[str, float]) -> int:
+Hidden = tuple[int, str, int]  # sheet, client, stroke: a stroke its phone took back
+
+
+def batch_hidden(batches: Iterable[StoredBatch | list]) -> list[Hidden]:
+    """The strokes these frames hide (phones' undos), in either form of a batch."""
+    hidden: list[Hidden] = []
+    for batch in batches:
+        if isinstance(batch, StoredBatch):
+            hidden.extend((batch.sheet, h.client, h.stroke) for h in batch.hidden)
+        elif len(batch) > 4:
+            hidden.extend((batch[0], client, stroke) for client, _seq, stroke in batch[4])
+    return hidden
+
+
+def store_rows(
+    rows: list[tuple],
+    devices: dict[str, str],
+    known_devices: dict[str, float],
+    hidden: Iterable[Hidden] = (),
+) -> int:
     """Insert segment rows in one transaction; create or refresh their devices' rows
-    (at most every few seconds a device, so a crowd costs few UPDATEs)."""
+    (at most every few seconds a device, so a crowd costs few UPDATEs); then hide the
+    strokes phones took back, after their last segments are in (docs/decisions.md,
+    "Undo")."""
     now = time.monotonic()
     new = [d for d in devices if d not in known_devices]
     stale = [
@@ -183,11 +204,30 @@ def store_rows(rows: list[tuple], devices: dict[str, str], known_devices: dict[s
         # A phone that resent after reconnecting to another process is harmless.
         with connection.cursor() as cursor:
             cursor.executemany(insert_segments_sql(), rows)
+        for sheet, client, stroke in hidden:
+            Segment.objects.filter(
+                sheet_id=sheet, client=client, stroke=stroke, removed=False
+            ).update(removed=True)
     for device in (*new, *stale):
         known_devices[device] = now
     if len(known_devices) > 100_000:
         known_devices.clear()
     return len(rows)
+
+
+def stroke_stored(client: str, stroke: int) -> tuple[int, float, bool] | None:
+    """A stored stroke's sheet, when its last segment was accepted (epoch seconds) and
+    whether it is hidden already; None if the database has none of it."""
+    found = (
+        Segment.objects.filter(client=client, stroke=stroke)
+        .order_by("-created_at")
+        .values_list("sheet_id", "created_at", "removed")
+        .first()
+    )
+    if found is None:
+        return None
+    sheet, created_at, removed = found
+    return sheet, created_at.timestamp(), removed
 
 
 def clients_stored(clients: list[str]) -> dict[str, list[tuple[str, int]]]:

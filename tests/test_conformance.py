@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import signal
 import sys
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import websockets
 
 from controller.devices import device_sign
 from projector.models import DEFAULT_BRUSHES, DEFAULT_PALETTE
@@ -152,6 +154,13 @@ ERROR_ROWS = [
     Row("65 points", [start(points=[[0.5, 0.5]] * 65)], {"code": "too_many_points", "seq": 1}),
     Row("header half", [points(color=COLOR)], {"code": "bad_shape", "seq": 1}),
     Row("unknown stroke", [points(stroke=99)], {"code": "unknown_stroke", "seq": 1}),
+    Row("undo, stroke missing", [{"type": "undo", "seq": 1}], {"code": "bad_shape", "seq": 1}),
+    Row("undo, stroke a string", [{"type": "undo", "seq": 1, "stroke": "1"}],
+        {"code": "bad_type", "seq": 1}),
+    Row("undo of a stroke never drawn", [{"type": "undo", "seq": 1, "stroke": 7}],
+        {"code": "not_yours", "seq": 1}),
+    Row("undo, seq jump", [{"type": "undo", "seq": 9, "stroke": 1}],
+        {"code": "seq_gap", "expected": 1}, NO_SEQ),
     Row("a binary frame", [b"\x00\xff"], {"code": "binary_frame"}, NO_SEQ),
     Row("seq jump", [{"type": "ping", "seq": 2**31}], {"code": "seq_gap", "expected": 1}, NO_SEQ),
     Row("seq gap", [start(1), points(5)], {"code": "seq_gap", "expected": 2}, NO_SEQ),
@@ -412,3 +421,108 @@ async def test_acks_carry_pace_while_the_process_is_busy_and_drop_it_when_quiet(
         for p in phones:
             await p.close()
         server.close()
+
+
+# -- undo: a phone takes back its own stroke ----------------------------------------------
+
+
+async def wall_socket(server: Server):
+    return await websockets.connect(
+        server.ws + "/ws/wall/", additional_headers={"Origin": server.origin}, proxy=None
+    )
+
+
+async def next_of(ws, kind: str, timeout: float = 10) -> dict:
+    async with asyncio.timeout(timeout):
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == kind:
+                return message
+
+
+async def test_undo_hides_the_stroke_even_in_flight_and_walls_hear_remove(server):
+    wall = await wall_socket(server)
+    hello = await next_of(wall, "hello")
+    p = await phone(server)
+    # Sent together: the stroke's segments are still on their way to storage when the
+    # undo arrives; none of them may show up later.
+    drawn = [await p.start(1, COLOR, WIDTH, [(0.1, 0.1)]), await p.points(1, [(0.2, 0.2)])]
+    drawn.append(await p.end(1, [(0.3, 0.3)]))
+    undo = await p.undo(1)
+    await p.wait_acked(undo)
+    assert not [m for m in p.received if m["type"] == "error"], p.received
+    removed = await next_of(wall, "remove")
+    assert removed == {"type": "remove", "sheet": hello["sheet"], "strokes": [f"{p.client}:1"]}
+    keys = sheet_keys(server)
+    assert not {f"{p.client}:{seq}" for seq in drawn} & keys.keys(), "hidden once acked"
+    await asyncio.sleep(1.0)  # storage flushes several times a second: still hidden
+    assert not {f"{p.client}:{seq}" for seq in drawn} & sheet_keys(server).keys()
+
+    since = len(p.received)
+    again = await p.undo(1)  # a second press: nothing to do, acknowledged
+    more = await p.send({"type": "points", "stroke": 1, "points": [[0.5, 0.5]],
+                         "color": COLOR, "width": WIDTH})  # fmt: skip
+    await p.wait_acked(more)
+    errors = [(m["code"], m["seq"]) for m in p.received[since:] if m["type"] == "error"]
+    assert errors == [("unknown_stroke", more)], "a stroke taken back takes no more points"
+    assert again < more
+    await p.close()
+    await wall.close()
+
+
+async def test_no_device_can_undo_another_phones_stroke(server):
+    victim = await phone(server)
+    drawn = [await victim.start(1, COLOR, WIDTH, [(0.6, 0.6)]), await victim.end(1)]
+    await victim.wait_acked(drawn[-1])
+
+    other = await phone(server)  # another device: its client never drew stroke 1
+    since = len(other.received)
+    undo = await other.undo(1)
+    refused = await other.next_reply(("error",), since=since)
+    assert (refused["code"], refused["seq"]) == ("not_yours", undo) and refused["detail"]
+    # With the victim's client id it cannot even say hello.
+    thief = await phone(server, cookie_header=other.headers["Cookie"], hello=False)
+    since = len(thief.received)
+    await thief.send_raw({"type": "hello", "client": victim.client, "last_seq": 0})
+    assert (await thief.next_reply(("error",), since=since))["code"] == "client_taken"
+    keys = sheet_keys(server)
+    assert {f"{victim.client}:{s}" for s in drawn} <= keys.keys(), "the stroke stays"
+    for p in (victim, other, thief):
+        await p.close()
+
+
+async def test_undo_more_than_ten_seconds_after_the_stroke_is_too_late(server):
+    p = await phone(server)
+    drawn = [await p.start(1, COLOR, WIDTH, [(0.7, 0.7)]), await p.end(1)]
+    await p.wait_acked(drawn[-1])
+    await asyncio.sleep(12.5)  # 10 s and the 2 s the server allows for the way
+    since = len(p.received)
+    undo = await p.undo(1)
+    refused = await p.next_reply(("error",), since=since)
+    assert (refused["code"], refused["seq"]) == ("too_late", undo)
+    assert {f"{p.client}:{s}" for s in drawn} <= sheet_keys(server).keys(), "the stroke stays"
+    await p.close()
+
+
+async def test_undo_after_a_restart_and_its_ack_survives_sigkill(start_server):
+    server = start_server()
+    p = await phone(server)
+    kept = [await p.start(1, COLOR, WIDTH, [(0.1, 0.1)]), await p.end(1)]
+    taken = [await p.start(2, COLOR, WIDTH, [(0.2, 0.2)]), await p.end(2)]
+    await p.wait_acked(taken[-1])
+    # A new process knows the stroke only from storage.
+    server.stop()
+    await p.closed()
+    await asyncio.to_thread(server.start)
+    await p.connect()
+    undo = await p.undo(2)
+    await p.wait_acked(undo)
+    assert not [m for m in p.received if m["type"] == "error"], p.received
+    # Acknowledged means stored: killed at once, the hide is still there after.
+    server.stop(signal.SIGKILL)
+    await p.closed()
+    await asyncio.to_thread(server.start)
+    keys = sheet_keys(server)
+    assert {f"{p.client}:{s}" for s in kept} <= keys.keys(), "the other stroke stays"
+    assert not {f"{p.client}:{s}" for s in taken} & keys.keys(), "the undone one stays hidden"
+    await p.close()

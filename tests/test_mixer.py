@@ -216,3 +216,37 @@ def test_storage_keeps_every_point_the_wall_budget_thins():
     (shown,) = orjson.loads(text)["segments"]
     (stored,) = writer.batches[0].segments
     assert len(shown["points"]) == 10 and len(stored.points) == 40, "acked points stored whole"
+
+
+def test_a_stroke_taken_back_is_stored_hidden_and_never_shown():
+    from projector.frames import HiddenStroke
+
+    writer = Writer()
+    mixer = Mixer(origin="o1", publish=None, writer=writer, tick=1)
+    mixer.held.set_delay(0.2)
+    mixer.add(seg("clientUNDO", 1))  # held by the delay
+    assert mixer.flush() == []
+    mixer.add(seg("clientUNDO", 2))  # still pending when the undo comes
+    mixer.add(seg("clientKEEP", 1))
+    mixer.hide(HiddenStroke("clientUNDO", 3, 1))
+    assert mixer.flush() == []
+    # Stored in order: the hide rides with the frame holding the stroke's last segment.
+    assert [(b.frame_seq, [s.key for s in b.segments], b.hidden) for b in writer.batches] == [
+        (1, ["clientUNDO:1"], []),
+        (2, ["clientUNDO:2", "clientKEEP:1"], [HiddenStroke("clientUNDO", 3, 1)]),
+    ]
+    time.sleep(0.25)
+    frames = [orjson.loads(text) for text in mixer.flush()]
+    assert [f["seq"] for f in frames] == [1, 2], "no gap"
+    assert [[s["key"] for s in f["segments"]] for f in frames] == [[], ["clientKEEP:1"]]
+
+
+def test_an_undo_alone_makes_an_empty_frame_so_its_ack_is_not_held_back():
+    from projector.frames import HiddenStroke
+
+    writer = Writer()
+    mixer = Mixer(origin="o1", publish=None, writer=writer, tick=1)
+    mixer.hide(HiddenStroke("clientUNDO", 9, 4))
+    (text,) = mixer.flush()
+    assert orjson.loads(text)["segments"] == []
+    assert [b.hidden for b in writer.batches] == [[HiddenStroke("clientUNDO", 9, 4)]]

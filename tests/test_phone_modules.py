@@ -226,3 +226,27 @@ def test_the_message_rate_stays_under_the_cap(page):
     }"""
     )
     assert allowed == 45
+
+
+def test_an_undo_follows_its_stroke_keeps_its_seq_across_a_reconnect_and_says_if_refused(page):
+    result = page.evaluate(
+        """() => {
+        const box = new PhoneOutbox.Outbox();
+        const s = box.newStroke('#ff0000', 0.006);
+        box.add(s, [[0.1, 0.1]], false, 63);
+        box.add(s, [[0.2, 0.2]], true, 63);
+        box.undo(s);
+        const sent = [box.take(), box.take(), box.take()];
+        box.disconnected();                     // nothing acknowledged: all go again
+        box.welcome(1);
+        const resent = [box.take(), box.take()];
+        const refused = box.error('too_late', 3);
+        return {sent, resent, refused: refused.kind, left: box.size()};
+        }"""
+    )
+    start, end, undo = result["sent"]
+    assert (start["type"], end["type"]) == ("start", "end")
+    assert undo == {"type": "undo", "seq": 3, "stroke": start["stroke"]}, "no points, no header"
+    assert result["resent"][1] == undo, "the same seq after a reconnect"
+    assert result["refused"] == "undo", "the page learns which undo was refused"
+    assert result["left"] == 0

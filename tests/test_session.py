@@ -15,8 +15,9 @@ from controller.ink import InkLedger, MessageRate
 from controller.messages import Hello
 from controller.pace import PaceMeter
 from controller.session import CloseConnection, DrawingSession
+from controller.undo import RecentStrokes
 from projector.exhibit import ExhibitSnapshot
-from projector.frames import AcceptedSegment
+from projector.frames import AcceptedSegment, HiddenStroke
 
 PALETTE = ("#f94144", "#277da1")
 
@@ -35,6 +36,8 @@ class StandInHost:
     drawn: list[AcceptedSegment] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     strokes: dict[str, dict[int, tuple[str, float]]] = field(default_factory=dict)
+    recent: dict[str, RecentStrokes] = field(default_factory=dict)
+    hidden: list[HiddenStroke] = field(default_factory=list)
     admit: bool = True
     full: bool = False
 
@@ -56,10 +59,16 @@ class StandInHost:
     def draw(self, segment: AcceptedSegment) -> None:
         self.drawn.append(segment)
 
+    def recent_strokes(self, client: str) -> RecentStrokes:
+        return self.recent.setdefault(client, RecentStrokes())
+
+    def hide(self, undo: HiddenStroke) -> None:
+        self.hidden.append(undo)
+
     def commit(self) -> None:
-        """The database took everything drawn so far."""
-        for segment in self.drawn:
-            self.acks.committed(segment.client, segment.seq)
+        """The database took everything drawn so far, and hid what was taken back."""
+        for done in (*self.drawn, *self.hidden):
+            self.acks.committed(done.client, done.seq)
 
 
 def session(host: StandInHost, device: str = "d_one", client: str = "client-one") -> DrawingSession:
@@ -172,3 +181,87 @@ def test_acks_ask_for_fewer_fuller_messages_only_while_the_process_is_busy():
         send(s, type="points", seq=2, stroke=1, points=[[0.6, 0.6]])
     host.commit()
     assert phones[1].take_acks(now=2.0, keepalive=2.0)[0]["pace"] == 50  # 60 a second / 3
+
+
+# -- undo (docs/protocol.md, "Undo") -------------------------------------------------
+
+
+def drawn_stroke(host: StandInHost, s: DrawingSession, stroke: int = 1, seq: int = 1) -> int:
+    """Draw a whole stroke from `seq`; returns the next seq."""
+    send(s, **start(seq, stroke))
+    send(s, type="end", seq=seq + 1, stroke=stroke)
+    return seq + 2
+
+
+def test_undo_hides_the_stroke_and_its_ack_waits_for_the_hide():
+    host = StandInHost()
+    s = session(host)
+    seq = drawn_stroke(host, s, stroke=4)
+    host.commit()
+    assert [a["seq"] for a in s.take_acks(now=1.0, keepalive=2.0)] == [2]
+    assert send(s, type="undo", seq=seq, stroke=4) == []
+    assert host.hidden == [HiddenStroke("client-one", 3, 4)]
+    assert s.take_acks(now=1.1, keepalive=2.0) == [], "the hide is not committed yet"
+    host.commit()
+    assert [a["seq"] for a in s.take_acks(now=1.2, keepalive=2.0)] == [3]
+    # A second press for the same stroke changes nothing and is acknowledged.
+    assert send(s, type="undo", seq=4, stroke=4) == [] and len(host.hidden) == 1
+    # Points for a stroke taken back are refused: it cannot come back by the back door.
+    send(s, type="points", seq=5, stroke=4, points=[[0.3, 0.3]], color=PALETTE[0], width=0.006)
+    (error,) = s.take_acks(now=1.3, keepalive=2.0)
+    assert (error["code"], error["seq"]) == ("unknown_stroke", 5)
+    assert len(host.drawn) == 2
+
+
+def test_undo_of_a_stroke_never_drawn_is_refused_as_not_yours():
+    host = StandInHost()
+    s = session(host)
+    undo = s.receive(json.dumps({"type": "undo", "seq": 1, "stroke": 9}), None)
+    # Not in this process's memory: the consumer asks storage, which knows nothing.
+    assert not isinstance(undo, list | Hello)
+    assert s.undo(undo, None) == []
+    (error,) = s.take_acks(now=1.0, keepalive=2.0)
+    assert (error["code"], error["seq"]) == ("not_yours", 1)
+    assert host.hidden == []
+
+
+def test_another_devices_undo_names_its_own_client_and_cannot_reach_the_first():
+    host = StandInHost()
+    first = session(host, device="d_one", client="client-one")
+    drawn_stroke(host, first, stroke=1)
+    second = session(host, device="d_two", client="client-two")
+    undo = second.receive(json.dumps({"type": "undo", "seq": 1, "stroke": 1}), None)
+    assert not isinstance(undo, list | Hello), "client-two never drew stroke 1"
+    second.undo(undo, host.recent_strokes("client-two").get(1))
+    (error,) = second.take_acks(now=1.0, keepalive=2.0)
+    assert (error["code"], error["seq"]) == ("not_yours", 1)
+    assert host.hidden == []
+
+
+def test_undo_is_refused_once_the_stroke_is_more_than_ten_seconds_old(monkeypatch):
+    import controller.session as session_module
+    from controller.undo import UNDO_GRACE, UNDO_SECONDS
+
+    host = StandInHost()
+    s = session(host)
+    seq = drawn_stroke(host, s, stroke=1)
+    ended = host.recent_strokes("client-one").get(1)
+    assert ended is not None
+    clock = ended.last_at + UNDO_SECONDS + UNDO_GRACE + 0.5
+    monkeypatch.setattr(session_module.time, "time", lambda: clock)
+    send(s, type="undo", seq=seq, stroke=1)
+    host.commit()
+    error = s.take_acks(now=1.0, keepalive=2.0)[0]
+    assert (error["code"], error["seq"]) == ("too_late", 3)
+    assert host.hidden == []
+
+
+def test_undo_after_a_reset_is_too_late():
+    host = StandInHost()
+    s = session(host)
+    seq = drawn_stroke(host, s, stroke=1)
+    host.exhibit = ExhibitSnapshot(sheet=2, palette=PALETTE, brushes=(0.006,))
+    send(s, type="undo", seq=seq, stroke=1)
+    host.commit()
+    error = s.take_acks(now=1.0, keepalive=2.0)[0]
+    assert (error["code"], error["seq"]) == ("too_late", 3)

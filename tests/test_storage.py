@@ -117,3 +117,28 @@ def test_the_stored_owner_and_last_seq_of_many_clients_in_one_query():
     write_batches([StoredBatch(sheet.pk, "o1", 2, [seg("clientB1", 3, device="d_b")])], {})
     found = clients_stored(["clientA1", "clientB1", "clientC1"])
     assert found == {"clientA1": [("d_a", 7)], "clientB1": [("d_b", 3)]}
+
+
+def test_a_stroke_taken_back_is_hidden_after_its_segments_in_either_form_of_a_batch():
+    import orjson
+
+    from projector.archiver import encode_batches
+    from projector.frames import HiddenStroke
+    from projector.storage import batch_hidden, list_rows
+
+    sheet = sheet_current()
+    first = StoredBatch(sheet.pk, "o1", 1, [seg("clientU1", 1, stroke=1)])
+    # The stroke's last segment and its undo in one frame; another stroke of it stays.
+    second = StoredBatch(
+        sheet.pk, "o1", 2, [seg("clientU1", 2, stroke=1), seg("clientU1", 3, stroke=2)],
+        hidden=[HiddenStroke("clientU1", 4, 1)],
+    )  # fmt: skip
+    store_rows(*batch_rows([first]), {}, batch_hidden([first]))
+    piped = orjson.loads(encode_batches([second])[4:])  # as the archiver process reads it
+    assert batch_hidden(piped) == batch_hidden([second]) == [(sheet.pk, "clientU1", 1)]
+    store_rows(*list_rows(piped), {}, batch_hidden(piped))
+    hidden = dict(Segment.objects.filter(client="clientU1").values_list("seq", "removed"))
+    assert hidden == {1: True, 2: True, 3: False}
+    assert storage.stroke_stored("clientU1", 1)[::2] == (sheet.pk, True)
+    assert storage.stroke_stored("clientU1", 2)[::2] == (sheet.pk, False)
+    assert storage.stroke_stored("clientU1", 9) is None

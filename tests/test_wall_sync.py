@@ -155,3 +155,27 @@ def test_presence_sums_the_latest_report_of_each_process(page):
         }"""
     )
     assert totals == {"connected": 10, "drawing": 5}
+
+
+def test_remove_takes_a_stroke_off_from_memory_and_nothing_brings_it_back(page):
+    result = page.evaluate(
+        """async () => {
+          // The sheet still lists the stroke (its hide is not stored yet), every time.
+          const {sync, log} = makeSync([sheetOf(1, {}, ["a:1", "a:2"])]);
+          await sync.connected({type: "hello", sheet: 1, server_time: Date.now()});
+          const fetches = log.fetches.length;
+          sync.handle({type: "remove", sheet: 1, strokes: ["a:1"]});
+          const after = {strokes: sync.strokes().map((s) => s.stroke), redraws: log.redraws,
+                         fetched: log.fetches.length - fetches};
+          sync.handle(frame("w", 1, ["a:3"], 1));  // a late segment of it
+          sync.handle({type: "remove", sheet: 7, strokes: ["b:1"]});  // another sheet's
+          sync.handle(frame("w", 2, ["b:5"], 1));
+          await sync.load();  // a resync merging a sheet that still has it
+          const merged = sync.strokes().map((s) => s.stroke);
+          await sync.load({replace: true});  // a reload: the sheet is the whole truth
+          return {after, merged, strokes: sync.strokes().map((s) => s.stroke)};
+        }"""
+    )
+    assert result["after"] == {"strokes": [], "redraws": 1, "fetched": 0}, "no sheet reload"
+    assert result["merged"] == ["b:1"], "the removed stroke never comes back; others stay"
+    assert result["strokes"] == [], "not even from a whole sheet that still lists it"

@@ -70,6 +70,7 @@
   Outbox.prototype.add = function (stroke, points, end, max) {
     var last = this.queue[this.queue.length - 1];
     if (!end && stroke.started && last && last.stroke === stroke && last.kind !== "end" &&
+        last.kind !== "undo" &&
         last.points.length + points.length <= (max || 63)) {
       // The last batch is still held back (ink, messages a second): it takes these too.
       last.points = last.points.concat(points);
@@ -103,6 +104,11 @@
     return n;
   };
 
+  /* Take a stroke back: sent, resent and acknowledged like its own messages. */
+  Outbox.prototype.undo = function (stroke) {
+    this._push({ kind: "undo", stroke: stroke, points: [], before: null });
+  };
+
   Outbox.prototype._push = function (item) {
     item.order = ++this.order;
     this.queue.push(item);
@@ -124,6 +130,7 @@
     } else if (this.queue.length) {
       var item = this.queue.shift();
       var wire = { type: item.kind, seq: ++this.seq, stroke: item.stroke.id, points: item.points };
+      if (item.kind === "undo") delete wire.points;
       if (item.kind === "start") {
         wire.color = item.stroke.color;
         wire.width = item.stroke.width;
@@ -133,7 +140,7 @@
     } else {
       return null;
     }
-    var stroke = entry.item && entry.item.stroke;
+    var stroke = entry.item && entry.item.kind !== "undo" && entry.item.stroke;
     if (stroke) {
       if (entry.wire.type === "start") {
         stroke.header = false;
@@ -226,16 +233,18 @@
 
   /* The server answered message `seq` with an error: it consumed the seq and drew
      nothing. For `unknown_stroke` (the stroke's start went to a server that no
-     longer knows it) the stroke starts again from its last point. */
+     longer knows it) the stroke starts again from its last point. Returns the item. */
   Outbox.prototype.error = function (code, seq) {
     this.stats.errors[code] = (this.stats.errors[code] || 0) + 1;
-    if (seq == null) return;
+    if (seq == null) return null;
     var entry = null;
     for (var i = 0; i < this.flight.length; i++) {
       if (this.flight[i].seq === seq) entry = this.flight[i];
     }
     this.ack(seq);
-    if (code !== "unknown_stroke" || !entry || !entry.item) return;
+    if (code !== "unknown_stroke" || !entry || !entry.item || entry.item.kind === "undo") {
+      return entry && entry.item;
+    }
     var item = entry.item;
     var stroke = item.stroke;
     if (entry.wire.stroke !== stroke.id) {

@@ -19,6 +19,7 @@
   var OPEN_MS = 5000; // a handshake that has not opened by then is dropped
   var WELCOME_MS = 10000; // nor welcomed by then
   var LOCAL_STROKES = 400; // kept to redraw after a resize or rotation
+  var UNDO_MS = 10000; // the server allows a little more (docs/protocol.md, "Undo")
 
   var boot = JSON.parse(document.getElementById("boot").textContent);
   // The words, in the visitor's language (controller/templatetags/visitor.py).
@@ -42,6 +43,7 @@
     brushes: document.getElementById("brushes"),
     you: document.getElementById("you"),
     landed: document.getElementById("landed"),
+    undo: document.getElementById("undo"),
   };
   var ctx = el.pad.getContext("2d");
   // The wall's curve code (static/pen.js, shared with the wall): the phone's own strokes are
@@ -81,6 +83,8 @@
   var dry = false; // out of ink: the line stopped
   var drawn = 0;
   var noticeTimer = null;
+  var undoable = []; // {stroke, local, at}: this page's strokes, newest last
+  var undoTimer = null;
 
   // -- small helpers ------------------------------------------------------------
 
@@ -343,6 +347,11 @@
         stroke.local.ended = true;
         paint(stroke.local, [], true); // the curve's last half, to the last point
       }
+      if (stroke.started) {
+        undoable.push({ stroke: stroke, local: stroke.local, at: now() });
+        if (undoable.length > 16) undoable.shift();
+        renderUndo();
+      }
       stroke = null;
       keepSoon();
     }
@@ -389,6 +398,42 @@
     });
     local = back.concat(local).slice(-LOCAL_STROKES);
     redraw();
+  }
+
+  // -- undo: the last strokes, each for 10 s ---------------------------------------
+
+  function undoLeft() {
+    var last = undoable[undoable.length - 1];
+    return last ? UNDO_MS - (now() - last.at) : 0;
+  }
+
+  /* On while the last stroke can be taken back; off by itself when its time is up. */
+  function renderUndo() {
+    var left = undoLeft();
+    el.undo.disabled = left <= 0;
+    clearTimeout(undoTimer);
+    if (left > 0) undoTimer = setTimeout(renderUndo, left + 20);
+  }
+
+  /* Off the pad and the kept strokes at once; the `undo` goes through the outbox. */
+  function undoLast() {
+    if (undoLeft() > 0) {
+      var last = undoable.pop();
+      outbox.undo(last.stroke);
+      last.local.at = local.indexOf(last.local);
+      if (last.local.at >= 0) local.splice(last.local.at, 1);
+      redraw();
+      keep();
+      pump();
+    }
+    renderUndo();
+  }
+
+  /* Refused (too late, after a long reconnect): the line is still on the wall. */
+  function undoRefused(s) {
+    if (local.indexOf(s) < 0) local.splice(Math.max(0, Math.min(s.at, local.length)), 0, s);
+    redraw();
+    keep();
   }
 
   /* Move the stroke's pending points into the outbox, one message per tick. */
@@ -617,7 +662,10 @@
     } else if (m.type === "error") {
       if (m.code === "seq_gap") outbox.seqGap(m.expected);
       else if (m.code === "client_taken") clientTaken();
-      else outbox.error(m.code, m.seq);
+      else {
+        var item = outbox.error(m.code, m.seq);
+        if (item && item.kind === "undo") undoRefused(item.stroke.local);
+      }
     } else if (m.type === "state") {
       if (m.state === "full") position = m.position || 0;
       if (welcomed || m.state !== "full") setState(m.state);
@@ -628,6 +676,8 @@
       var resume = pointer !== null && current ? current[current.length - 1] : null;
       finish();
       local = [];
+      undoable = [];
+      renderUndo();
       if (typeof m.sheet === "number") sheet = m.sheet;
       keep();
       redraw();
@@ -644,6 +694,8 @@
   function clientTaken() {
     outbox.stats.errors.client_taken = (outbox.stats.errors.client_taken || 0) + 1;
     client = randomId();
+    undoable = []; // drawn under the old id: the new one cannot take them back
+    renderUndo();
     welcomed = false;
     outbox.disconnected();
     if (socket && socket.readyState === 1) hello(socket);
@@ -712,6 +764,7 @@
 
   // -- wiring ------------------------------------------------------------------
 
+  el.undo.addEventListener("click", undoLast);
   el.pad.addEventListener("pointerdown", onDown);
   el.pad.addEventListener("pointermove", onMove);
   el.pad.addEventListener("pointerup", onUp);
@@ -767,6 +820,7 @@
     get client() { return client; },
     get aspect() { return exhibit.aspect; },
     get ready() { return true; },
+    get undoable() { return !el.undo.disabled; },
   };
 
   pickTools(null);

@@ -34,6 +34,7 @@ export class WallSync {
   #known;
   #stored;
   #needed;
+  #removed = new Set(); // stroke keys taken back on this sheet: never drawn again
   #resyncTimer = null;
   #resyncAttempt = 0;
 
@@ -221,6 +222,7 @@ export class WallSync {
 
   #reset(sheet) {
     this.#clearModel();
+    if (sheet !== this.#sheet) this.#removed = new Set();
     this.#sheet = sheet;
     this.#o.onClear();
   }
@@ -238,6 +240,9 @@ export class WallSync {
         return this.load().catch(() => false);
       case "redraw":
         return this.load({ replace: true }).catch(() => false);
+      case "remove":
+        this.removeStrokes(message);
+        break;
       case "exhibit":
         this.#o.onExhibit(message.exhibit || {});
         break;
@@ -358,6 +363,20 @@ export class WallSync {
 
   // -- the model --------------------------------------------------------------
 
+  // Strokes a phone took back: off the wall from memory (no sheet reload, so a
+  // crowd of walls does not fetch the sheet on every undo), and never drawn again on
+  // this sheet, whichever comes later: a frame, a resync or a sheet still unwritten.
+  removeStrokes(message) {
+    if (this.#sheet !== null && message.sheet !== this.#sheet) return false;
+    let removed = false;
+    for (const key of message.strokes || []) {
+      this.#removed.add(key);
+      if (this.#strokes.delete(key)) removed = true;
+    }
+    if (removed) this.#o.onRedraw();
+    return removed;
+  }
+
   // Add one segment once. Appended to its stroke it is drawn incrementally; a
   // segment that belongs before ones already drawn (it came by resync) asks for a
   // redraw from the model, so the curve goes through the points in order.
@@ -369,6 +388,7 @@ export class WallSync {
     }
     this.#known.add(key);
     const strokeKey = info.stroke;
+    if (this.#removed.has(strokeKey)) return false;
     let stroke = this.#strokes.get(strokeKey);
     const isNew = !stroke;
     if (isNew) {
