@@ -198,6 +198,8 @@ class Runtime:
         self.mixer.sheet = after.sheet
         self.mixer.budget = self._wall_part()
         self.mixer.held.set_delay(after.delay_seconds)
+        if after.phone_view != before.phone_view:
+            view_cache_forget()
         if (before.ink_rate, before.ink_burst) != (after.ink_rate, after.ink_burst):
             self.ink.retune(after.ink_rate, after.ink_burst)
         self.line.admission.capacity = after.max_drawing
@@ -398,8 +400,8 @@ class Runtime:
         process: encoded once here, the same text to each (best-effort: a phone whose
         queue is backed up skips it; see ControllerConsumer.view)."""
         text = self.view.take(self.exhibit.sheet)
-        if text is None:
-            return
+        if text is None or not self.exhibit.phone_view:
+            return  # the curator switched the view off: collected, then let go
         self._view_to_phones(text)
         if self.mixer.publishes:
             message = {"type": "phone.view", "origin": self.origin, "text": text}

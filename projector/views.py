@@ -144,6 +144,8 @@ def _view_body() -> bytes:
     delay = exhibit.delay_seconds
     before = timezone.now() - timedelta(seconds=delay) if delay else None
     sheet = sheet_current()
+    if not exhibit.phone_view:  # the curator switched the view off
+        return orjson.dumps({"sheet": sheet.pk, "strokes": []})
     strokes = sheet_strokes(sheet=sheet, before=before)
     return orjson.dumps({"sheet": sheet.pk, "strokes": view_snapshot(strokes)})
 

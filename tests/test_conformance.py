@@ -405,6 +405,7 @@ def view_stroke_shape(stroke: dict) -> None:
 
 async def test_a_view_of_the_wall_shows_another_phones_stroke(server):
     watcher, drawer = await phone(server), await phone(server)
+    assert watcher.welcome["exhibit"]["view"] is True, "the view is on unless switched off"
     since = len(watcher.received)
     path = [(0.111, 0.222), (0.3, 0.222), (0.555, 0.222)]
     await drawer.start(1, COLOR, WIDTH, path)  # one message: one piece in one view

@@ -128,3 +128,50 @@ async def test_phones_see_strokes_no_sooner_than_the_walls(delayed_server):
     for phone in (watcher, drawer):
         await phone.close()
     await wall.close()
+
+
+SETTINGS = {  # the exhibit's change form as the admin posts it (defaults)
+    "title": "Live",
+    "invitation": "Draw.",
+    "aspect_ratio": "1.7777",
+    "palette": '["#f94144", "#277da1"]',
+    "brushes": "[0.006, 0.012]",
+    "background": "#101010",
+    "ink_rate": "240",
+    "ink_burst": "480",
+    "max_points": "64",
+    "max_messages": "60",
+    "wall_budget": "4000",
+    "max_drawing": "200",
+    "max_connections_per_device": "3",
+    "fade_seconds": "0",
+    "attract_seconds": "120",
+    "_save": "Save",
+}
+
+
+async def test_the_curator_can_switch_the_view_off_and_on(start_server):
+    server = start_server(workers=1)
+    curator = Curator(server)
+    await curator.login()
+    watcher, drawer = await connected(server), await connected(server)
+    assert watcher.welcome["exhibit"]["view"] is True
+
+    def told(view: bool) -> bool:
+        return any(m["type"] == "exhibit" and m["exhibit"]["view"] is view for m in watcher.other)
+
+    await curator.act("/admin/projector/exhibit/1/change/", SETTINGS)  # the box unticked
+    await until(lambda: told(False), what="the phones told the view is off")
+    await upright(drawer, 0.3)
+    await asyncio.sleep(2.5)  # two view intervals and more
+    assert 0.3 not in xs_in(views(watcher)), "no view while it is off"
+    assert view_body(server)["strokes"] == []
+
+    await curator.act("/admin/projector/exhibit/1/change/", {**SETTINGS, "phone_view": "on"})
+    await until(lambda: told(True), what="the phones told the view is on")
+    await upright(drawer, 0.7)
+    await until(lambda: 0.7 in xs_in(views(watcher)), what="views again")
+    xs = {p[0] for s in view_body(server)["strokes"] for p in s["points"]}
+    assert {0.3, 0.7} <= xs, "the picture so far, drawn while off included"
+    for phone in (watcher, drawer):
+        await phone.close()

@@ -597,7 +597,7 @@
       if (!restored) restore(m.sheet);
       restored = true;
       sheet = m.sheet;
-      wallView.load(m.sheet); // what was missed while away comes with the sheet
+      showView(); // what was missed while away comes with the sheet
     }
     ink.anchor(m.ink, 0, now());
     if (m.state === "full" && m.position) position = m.position; // a place in line
@@ -636,12 +636,22 @@
       if (resume) begin(resume);
       notice(say("cleared"), 2500);
     } else if (m.type === "exhibit") {
+      var viewWas = exhibit.view !== false;
       applyExhibit(m.exhibit, m.limits);
+      if ((exhibit.view !== false) !== viewWas) showView();
     } else if (m.type === "view") {
-      wallView.add(m);
+      if (exhibit.view !== false) wallView.add(m);
     } else if (m.type === "redraw") {
-      if (sheet !== null) wallView.load(sheet);
+      showView();
     }
+  }
+
+  /* The wall's view: the sheet so far, fetched again; or cleared while the curator
+     has it switched off. */
+  function showView() {
+    if (sheet === null) return;
+    if (exhibit.view === false) wallView.clear(sheet);
+    else wallView.load(sheet);
   }
 
   /* Our client id belongs to another device (the server said so before welcoming
