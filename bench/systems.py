@@ -25,6 +25,10 @@ BENCH_EXHIBIT = (
     "from projector.models import Exhibit; Exhibit.objects.filter(pk=1).delete(); "
     "Exhibit.objects.create(pk=1, max_drawing=100000)"
 )
+# The phones' view of the wall switched off (projector.view), to measure what it costs.
+VIEW_OFF = (
+    "from projector.models import Exhibit; Exhibit.objects.filter(pk=1).update(phone_view=False)"
+)
 _shared = {"dir": "", "template": ""}
 
 
@@ -145,13 +149,16 @@ class System:
 class Installation(System):
     """The installation, started exactly as the Procfile's web line says, with Redis."""
 
-    def __init__(self, workers: int = 1, layer: str = "pubsub") -> None:
+    def __init__(self, workers: int = 1, layer: str = "pubsub", view: bool = True) -> None:
         super().__init__()
         self.workers = workers
         self.layer = layer
-        suffix = "" if layer == "pubsub" else f"-{layer}"
+        self.view = view
+        suffix = ("" if layer == "pubsub" else f"-{layer}") + ("" if view else "-noview")
         self.name = f"installation-{workers}w{suffix}"
-        self.label = f"the installation, {workers} worker(s), {layer} layer"
+        self.label = f"the installation, {workers} worker(s), {layer} layer" + (
+            "" if view else ", no view of the wall on phones"
+        )
         self.server: Server | None = None
 
     @property
@@ -173,6 +180,8 @@ class Installation(System):
             redis_url=url,
             env=production_env(self.layer),
         )
+        if not self.view:
+            self.server.manage("shell", "-c", VIEW_OFF)
         self.server.collect_static()
         self.server.start()
 
