@@ -43,7 +43,7 @@ from projector.frames import PROJECTOR_GROUP, AcceptedSegment, encode
 from projector.hours import hours_loop
 from projector.mixer import Mixer
 from projector.storage import SegmentWriter, clients_stored
-from projector.view import VIEW_SECONDS, ViewCollector
+from projector.view import VIEW_SECONDS, ViewCollector, view_budget
 from projector.view_cache import view_cache_forget
 
 log = logging.getLogger(__name__)
@@ -399,7 +399,8 @@ class Runtime:
         """What this process's walls were shown lately, once to every phone of every
         process: encoded once here, the same text to each (best-effort: a phone whose
         queue is backed up skips it; see ControllerConsumer.view)."""
-        text = self.view.take(self.exhibit.sheet)
+        phones = sum(len(p) for p in self.phones.values())
+        text = self.view.take(self.exhibit.sheet, view_budget(phones))
         if text is None or not self.exhibit.phone_view:
             return  # the curator switched the view off: collected, then let go
         self._view_to_phones(text)

@@ -20,7 +20,12 @@ import orjson
 from projector.fairshare import allocate, thin
 
 VIEW_SECONDS = 1.0  # how often a process sends its view (only when something was drawn)
-VIEW_POINTS = 800  # points per view message: a faint sketch, not the wall's detail
+VIEW_POINTS = 400  # points per view message at most: a faint sketch, not the wall
+# Every phone gets the same view, so a crowd multiplies its size: together the phones of
+# a process get at most this many points a second (bytes on the venue's Wi-Fi, and the
+# server's sends), down to VIEW_POINTS_MIN a view.
+VIEW_POINTS_ALL = 40_000
+VIEW_POINTS_MIN = 60
 SNAPSHOT_POINTS = 8000  # points in GET /projector/view/, the picture so far
 GRID = 0.004  # of the canvas: closer points add nothing a faint phone view shows
 LAST_POINTS = 10_000  # strokes whose last point is remembered, to join the next piece
@@ -56,10 +61,16 @@ class ViewStroke:
         return {"color": self.color, "width": self.width, "points": self.points}
 
 
+def view_budget(phones: int) -> int:
+    """Points in one view for this many phones (VIEW_POINTS_ALL shared among them)."""
+    return max(VIEW_POINTS_MIN, min(VIEW_POINTS, VIEW_POINTS_ALL // max(1, phones)))
+
+
 def fit_budget(strokes: list[ViewStroke], budget: int) -> list[ViewStroke]:
     """Thin the strokes to `budget` points in all, max-min fair per phone; a stroke
-    keeps its ends and its shape (fairshare.thin). Strokes left with fewer than one
-    point are dropped."""
+    keeps its ends and its shape (fairshare.thin). A piece whose share is under two
+    points is left out (a lone dot says little and costs a stroke's fields): the
+    stroke's next piece then goes on from where its last piece sent ended."""
     demands: dict[str, int] = {}
     for stroke in strokes:
         demands[stroke.owner] = demands.get(stroke.owner, 0) + len(stroke.points)
@@ -71,7 +82,7 @@ def fit_budget(strokes: list[ViewStroke], budget: int) -> list[ViewStroke]:
     for stroke in strokes:
         demand, share = demands[stroke.owner], shares[stroke.owner]
         keep = len(stroke.points) * share // demand if demand else 0
-        if keep <= 0:
+        if keep < min(2, len(stroke.points)):
             continue
         if keep < len(stroke.points):
             stroke.points = _thinned(stroke.points, keep)
@@ -131,19 +142,22 @@ class ViewCollector:
         self._pieces.clear()
         self._last.clear()
 
-    def take(self, sheet: int) -> str | None:
-        """The view message for what was collected since the last one (None if
-        nothing was); collecting starts again."""
+    def take(self, sheet: int, budget: int | None = None) -> str | None:
+        """The view message for what was collected since the last one, in `budget`
+        points (None if nothing was); collecting starts again."""
         if not self._pieces:
             return None
         pieces, self._pieces = self._pieces, {}
+        strokes = fit_budget([p for p in pieces.values() if p.points], budget or self.budget)
+        sent = {id(stroke) for stroke in strokes}
         for key, piece in pieces.items():
-            if piece.points:
+            if id(piece) in sent:  # the next piece joins what phones were sent
                 self._last[key] = piece.points[-1]
                 self._last.move_to_end(key)
         while len(self._last) > LAST_POINTS:
             self._last.popitem(last=False)
-        strokes = fit_budget([p for p in pieces.values() if p.points], self.budget)
+        if not strokes:
+            return None  # every share was under two points: the next view bridges them
         self.built += 1
         return view_message(sheet=sheet, strokes=strokes)
 

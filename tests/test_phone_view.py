@@ -8,7 +8,15 @@ from types import SimpleNamespace
 
 from controller.consumers import VIEW_SKIP_BYTES, ControllerConsumer
 from projector.frames import AcceptedSegment
-from projector.view import GRID, ViewCollector, coarse, view_snapshot
+from projector.view import (
+    GRID,
+    VIEW_POINTS,
+    VIEW_POINTS_MIN,
+    ViewCollector,
+    coarse,
+    view_budget,
+    view_snapshot,
+)
 
 
 def segment(device: str, seq: int, points, stroke: int = 1, start: bool = False):
@@ -57,6 +65,20 @@ def test_the_budget_is_shared_fairly_per_phone():
     assert sum(counts) <= 40
     assert counts[1] == 3, "a phone asking less than its share keeps it all"
     assert strokes[0]["points"][-1] == [0.89, 0.3], "a thinned stroke still ends where it did"
+
+
+def test_a_crowd_gets_smaller_views_and_a_left_out_piece_is_bridged():
+    assert view_budget(1) == VIEW_POINTS and view_budget(0) == VIEW_POINTS
+    assert view_budget(1000) < view_budget(200) < VIEW_POINTS
+    assert view_budget(1_000_000) == VIEW_POINTS_MIN
+    view = ViewCollector()
+    view.add([segment("a", 1, [[0.1, 0.1], [0.2, 0.2]], start=True)])
+    view.take(1)  # sent: the stroke so far ends at 0.2
+    view.add([segment("a", 2, [[0.3, 0.3], [0.4, 0.4], [0.5, 0.5]])])
+    view.add([segment(f"b{i}", 1, [[0.9, 0.1], [0.9, 0.2]], start=True) for i in range(9)])
+    assert view.take(1, budget=10) is None, "every share under two points: all left out"
+    view.add([segment("a", 3, [[0.6, 0.6]])])
+    assert json.loads(view.take(1))["strokes"][0]["points"] == [[0.2, 0.2], [0.6, 0.6]]
 
 
 def test_removed_and_reset_strokes_never_leave():
