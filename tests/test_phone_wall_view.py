@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.parts import wait_for
+from tests.parts import Server, wait_for
 from tests.phone_pad import Touch, open_phone, pad_at, pad_box, pad_ink, wall_has_everything_drawn
 
 pytestmark = pytest.mark.browser
@@ -106,3 +106,25 @@ def test_the_view_lies_exactly_under_the_pad(start_server, browser, devices):
         assert view["y"] == pytest.approx(pad["y"] + border, abs=1)
         assert view["width"] == pytest.approx(pad["width"] - 2 * border, abs=1)
         assert view["height"] == pytest.approx(pad["height"] - 2 * border, abs=1)
+
+
+def test_with_the_view_switched_off_the_phone_shows_only_its_own(browser, devices):
+    server = Server()
+    server.manage(
+        "shell",
+        "-c",
+        "from projector.models import Exhibit; e = Exhibit.load(); e.phone_view = False; e.save()",
+    )
+    server.start()
+    try:
+        watcher = open_phone(browser, devices, server, "iPhone 13")
+        drawer = open_phone(browser, devices, server, "Pixel 7")
+        bg = background(watcher)
+        Touch(drawer).swipe(pad_at(drawer, 0.2, 0.4), pad_at(drawer, 0.8, 0.4), steps=12)
+        wall_has_everything_drawn(drawer, server, "the stroke on the wall")
+        watcher.wait_for_timeout(2500)  # two view intervals and more
+        assert near(view_pixel(watcher, 0.5, 0.4), rgb(bg)), "nothing of the other phone"
+        state = watcher.evaluate("window.phone.wallView")
+        assert (state["strokes"], state["loads"], state["views"]) == (0, 0, 0), "not fetched"
+    finally:
+        server.close()
