@@ -40,8 +40,11 @@ from bench.wall_fps import chromium_available, fps_process
 FULL_STEPS = [5, 10, 25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600, 800, 1000, 1300]
 FULL_STEPS += [1600, 2000]
 QUICK_STEPS = [10, 40]
+# installation-1w-noview: installation-1w with the phones' view of the wall off, so the
+# view's cost is measured in the same run (bench.crowd.view_cost).
 SYSTEMS = [
     "installation-1w",
+    "installation-1w-noview",
     "installation-2w",
     "installation-2w-paced",
     "seed-design",
@@ -84,6 +87,9 @@ def make_system(name: str) -> System:
         return Installation(workers=2)
     if name == "installation-2w-paced":
         return Installation(workers=2, paced=True)
+
+    if name == "installation-1w-noview":
+        return Installation(workers=1, view=False)
     if name == "installation-1w-memory":
         return Installation(workers=1, layer="memory")
     if name == "seed-design":
@@ -391,6 +397,7 @@ def summary(run: Run, held: dict[str, int], steps: list[int]) -> str:
                 lines.append(
                     f"  CPU per message at {n} phones: installation-1w / bare-relay = {a / b:.2f}"
                 )
+    lines.extend(view_cost(held, costs))
     memory = run.extras.get("memory") or {}
     if memory:
         lines.append("Memory (RSS growth of the server's process tree over idle, helloed sockets):")
@@ -417,6 +424,21 @@ def summary(run: Run, held: dict[str, int], steps: list[int]) -> str:
                 " (fewer, fuller messages when busy; the same points a second)"
             )
     return "\n".join(lines)
+
+
+def view_cost(held: dict[str, int], costs: dict) -> list[str]:
+    """The phones' view of the wall: installation-1w (on) beside -noview (off), same run."""
+    on, off = held.get("installation-1w"), held.get("installation-1w-noview")
+    if on is None or off is None:
+        return []
+    lines = ["The phones' view of the wall (installation-1w, view on / view off, same run):"]
+    lines.append(f"  phones held: {on} / {off} = {ratio(on, off, False)} (target >= 0.90)")
+    with_view, without = costs.get("installation-1w", {}), costs.get("installation-1w-noview", {})
+    for n in sorted(set(with_view) & set(without)):
+        a, b = with_view[n].get("cpu_s_per_1k"), without[n].get("cpu_s_per_1k")
+        if a and b and not (math.isnan(a) or math.isnan(b)):
+            lines.append(f"  CPU-s per 1,000 messages at {n} phones: {a:g} / {b:g} = {a / b:.2f}")
+    return lines
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

@@ -71,6 +71,7 @@ class PhoneRecord:
     error_codes: dict[str, int] = field(default_factory=dict)
     connected: bool = False
     closed_early: bool = False
+    view_bytes: int = 0  # the wall's view (projector.view) this phone received
 
 
 @dataclass
@@ -174,6 +175,8 @@ class Phone:
                     if reason:
                         record.dropped.append(seq)
                         record.drop_reasons[reason] = record.drop_reasons.get(reason, 0) + 1
+                elif kind == "view":
+                    record.view_bytes += len(text)
                 elif kind == "error":
                     seq = message.get("seq")
                     code = message.get("code", "?")

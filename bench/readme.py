@@ -70,6 +70,13 @@ def crowd_tables(data: dict) -> str:
         out.append(f"- Phones held, best installation ÷ seed design: {best / seed:.2f}")
     if relay:
         out.append(f"- Phones held, best installation ÷ bare relay: {best / relay:.2f}")
+    off = held.get("installation-1w-noview")
+    if off:
+        on = held.get("installation-1w", 0)
+        out.append(
+            f"- The phones' view of the wall, phones held with it on ÷ off: {on / off:.2f} "
+            "(installation-1w ÷ installation-1w-noview, same run; it may cost at most 10 %)"
+        )
     mine, theirs = cost.get("installation-1w", {}), cost.get("bare-relay", {})
     seeds = cost.get("seed-design", {})
     for load in ("100", "200"):

@@ -34,6 +34,7 @@ COLUMNS = [
     "cpu_s_per_1k",
     "redis_cpu_pct",
     "redis_cmds_per_s",
+    "view_kib_per_phone_s",
     "rss_mb",
     "rss_per_phone_kb",
     "gen_lag_p99_ms",

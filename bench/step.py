@@ -60,6 +60,8 @@ class StepResult:
     cpu_s_per_1k: float
     redis_cpu_pct: float
     redis_cmds_per_s: float  # Redis commands processed per second while phones drew
+    # The phones' view of the wall: KiB a phone received per second of drawing (0: off).
+    view_kib_per_phone_s: float
     rss_mb: float
     rss_per_phone_kb: float
     gen_lag_p99_ms: float
@@ -311,6 +313,7 @@ def _measure(
         for i in range(servers)
     ]
     sent = accepted = lost = unanswered = dropped = errors = connected = closed = 0
+    view_bytes = 0
     failures = 0
     lags: list[float] = []
     delivered_points_window = 0
@@ -322,6 +325,7 @@ def _measure(
                 continue
             connected += 1
             closed += record.closed_early
+            view_bytes += record.view_bytes
             refused = set(record.dropped) | set(record.errors)
             dropped += len(record.dropped)
             errors += len(record.errors)
@@ -411,6 +415,7 @@ def _measure(
         cpu_s_per_1k=round(cpu_spent / answered_total * 1000, 3) if answered_total else math.nan,
         redis_cpu_pct=round(redis_cpu * 100, 1),
         redis_cmds_per_s=round(redis_rate, 1),
+        view_kib_per_phone_s=round(view_bytes / 1024 / max(1, connected) / seconds, 2),
         rss_mb=round(rss[1] / 2**20, 1),
         rss_per_phone_kb=round(max(0, rss[1] - rss[0]) / 1024 / max(1, connected), 1),
         gen_lag_p99_ms=round(percentile(lags, 0.99) * 1000, 1),

@@ -25,6 +25,10 @@ BENCH_EXHIBIT = (
     "from projector.models import Exhibit; Exhibit.objects.filter(pk=1).delete(); "
     "Exhibit.objects.create(pk=1, max_drawing=100000)"
 )
+# The phones' view of the wall switched off (projector.view), to measure what it costs.
+VIEW_OFF = (
+    "from projector.models import Exhibit; Exhibit.objects.filter(pk=1).update(phone_view=False)"
+)
 _shared = {"dir": "", "template": ""}
 
 
@@ -145,15 +149,21 @@ class System:
 class Installation(System):
     """The installation, started exactly as the Procfile's web line says, with Redis."""
 
-    def __init__(self, workers: int = 1, layer: str = "pubsub", paced: bool = False) -> None:
+    def __init__(
+        self, workers: int = 1, layer: str = "pubsub", paced: bool = False, view: bool = True
+    ) -> None:
         super().__init__()
         self.workers = workers
         self.layer = layer
         self.paced = paced
-        suffix = ("" if layer == "pubsub" else f"-{layer}") + ("-paced" if paced else "")
+        self.view = view
+        suffix = "" if layer == "pubsub" else f"-{layer}"
+        suffix += ("-paced" if paced else "") + ("" if view else "-noview")
         self.name = f"installation-{workers}w{suffix}"
-        self.label = f"the installation, {workers} worker(s), {layer} layer" + (
-            ", phones paced by the server when busy" if paced else ""
+        self.label = (
+            f"the installation, {workers} worker(s), {layer} layer"
+            + (", phones paced by the server when busy" if paced else "")
+            + ("" if view else ", no view of the wall on phones")
         )
         self.server: Server | None = None
 
@@ -176,6 +186,8 @@ class Installation(System):
         # is the product's default, asking phones for fewer, fuller messages when busy.
         env["WALL_MESSAGE_BUDGET"] = env.get("WALL_MESSAGE_BUDGET", "1500") if self.paced else "0"
         self.server = BenchServer(workers=self.workers, redis_url=url, env=env)
+        if not self.view:
+            self.server.manage("shell", "-c", VIEW_OFF)
         self.server.collect_static()
         self.server.start()
 

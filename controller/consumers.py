@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 HELLO_TIMEOUT = settings.HELLO_TIMEOUT
 IDLE_TIMEOUT = 15 * 60.0
 QUEUE_BYTES = 256 * 1024  # a phone's replies are small: this is many seconds of them
+VIEW_SKIP_BYTES = 32 * 1024  # more than this waiting: the phone skips a view of the wall
 
 
 class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
@@ -38,6 +39,7 @@ class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
     watchdog: asyncio.Task | None = None
     registered = False
     in_line = False
+    views_skipped = 0
 
     async def websocket_disconnect(self, message: dict) -> None:
         raise StopConsumer()  # Released runs `release`
@@ -133,6 +135,17 @@ class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
 
     def waiting(self) -> bool:
         return self.session.waiting()
+
+    def view(self, text: str) -> None:
+        """Runs about once a second per process with a `view` of the wall, the same text
+        for every phone. Best-effort: skipped before the welcome, and while this
+        phone's queue is backed up (acks matter more; the next view comes soon)."""
+        if self.session.client is None or not self.registered:
+            return
+        if self.outlet.queued_bytes > VIEW_SKIP_BYTES:
+            self.views_skipped += 1
+            return
+        self.outlet.put(text)
 
     async def release(self) -> None:
         """Runs once when the connection ends, whoever closed it and why."""

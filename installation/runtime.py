@@ -45,6 +45,8 @@ from projector.frames import PROJECTOR_GROUP, AcceptedSegment, HiddenStroke, enc
 from projector.hours import hours_loop
 from projector.mixer import Mixer
 from projector.storage import SegmentWriter, clients_stored, stroke_stored
+from projector.view import VIEW_SECONDS, ViewCollector, view_budget
+from projector.view_cache import view_cache_forget
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,8 @@ class PhoneConnection(Protocol):
     def send_acks(self, now: float, keepalive: float) -> None: ...
 
     def waiting(self) -> bool: ...
+
+    def view(self, text: str) -> None: ...
 
 
 class LRU(OrderedDict):
@@ -125,6 +129,7 @@ class Runtime:
         self.storage_full_drops = 0
         self._last_loss = 0.0  # monotonic time of the last storage_full drop
         self.layer = get_channel_layer()
+        self.view = ViewCollector()  # the phones' faint view of the wall (projector.view)
         self._loop: asyncio.AbstractEventLoop | None = None
         flush = settings.STORE_FLUSH_MS / 1000
         self.writer: Archiver | SegmentWriter = (
@@ -138,6 +143,7 @@ class Runtime:
             # from `deliver`; publishing them as well would only be thrown away.
             publish=None if isinstance(self.layer, InMemoryChannelLayer) else self._publish_frames,
             deliver=self.walls.deliver,
+            watch=self.view.add,
             writer=self.writer,
             tick=settings.TICK_MS / 1000,
         )
@@ -167,6 +173,7 @@ class Runtime:
             asyncio.create_task(self._refresh_loop(), name="runtime-refresh"),
             asyncio.create_task(self._presence_loop(), name="runtime-presence"),
             asyncio.create_task(self.ack_pacer.run(), name="runtime-acks"),
+            asyncio.create_task(self._view_loop(), name="runtime-view"),
             # Every process ticks the opening hours; a row lock lets one apply each.
             asyncio.create_task(hours_loop(), name="runtime-hours"),
         ]
@@ -190,9 +197,13 @@ class Runtime:
         exhibit_remember(after)
         if after.sheet != self.mixer.sheet:
             self.mixer.held.clear()  # a reset: what waited belongs to the archived sheet
+            self.view.clear()
+            view_cache_forget()
         self.mixer.sheet = after.sheet
         self.mixer.budget = self._wall_part()
         self.mixer.held.set_delay(after.delay_seconds)
+        if after.phone_view != before.phone_view:
+            view_cache_forget()
         if (before.ink_rate, before.ink_burst) != (after.ink_rate, after.ink_burst):
             self.ink.retune(after.ink_rate, after.ink_burst)
         self.line.admission.capacity = after.max_drawing
@@ -401,10 +412,16 @@ class Runtime:
             if removed:
                 self.forget(removed)
             await self.reload()
+            if removed:
+                self._view_redraw()
+            return
+        if message.get("type") == "phone.view" and message.get("origin") != self.origin:
+            self._view_to_phones(message["text"])
 
     def forget(self, device: str) -> None:
         """The curator removed a phone's strokes: those held by the delay never show,
         and those still on their way to the database are hidden once stored."""
+        self.view.forget(device)
         if self.mixer.forget(device) or self.unstored:
             task = asyncio.create_task(self._hide_late(device, self.exhibit.sheet))
             self._late.add(task)
@@ -416,6 +433,40 @@ class Runtime:
             await sync_to_async(_hide_and_close, thread_sensitive=False)(device, sheet)
         except Exception:
             log.exception("hiding a removed phone's last strokes failed")
+
+    # -- the phones' view of the wall ------------------------------------------------
+
+    async def _view_loop(self) -> None:
+        while True:
+            await asyncio.sleep(VIEW_SECONDS)
+            await self.send_view()
+
+    async def send_view(self) -> None:
+        """What this process's walls were shown lately, once to every phone of every
+        process: encoded once here, the same text to each (best-effort: a phone whose
+        queue is backed up skips it; see ControllerConsumer.view)."""
+        phones = sum(len(p) for p in self.phones.values())
+        text = self.view.take(self.exhibit.sheet, view_budget(phones))
+        if text is None or not self.exhibit.phone_view:
+            return  # the curator switched the view off: collected, then let go
+        self._view_to_phones(text)
+        if self.mixer.publishes:
+            message = {"type": "phone.view", "origin": self.origin, "text": text}
+            with contextlib.suppress(Exception):  # a lost view only leaves the sketch short
+                await asyncio.wait_for(self.layer.group_send(CONTROL_GROUP, message), 2.0)
+
+    def _view_to_phones(self, text: str) -> None:
+        for phones in list(self.phones.values()):
+            for phone in list(phones):
+                phone.view(text)
+
+    def _view_redraw(self) -> None:
+        """The curator removed strokes: phones fetch their view of the sheet again."""
+        view_cache_forget()
+        message = {"type": "redraw", "sheet": self.exhibit.sheet, "reason": "removed"}
+        for phones in list(self.phones.values()):
+            for phone in list(phones):
+                phone.notify(message)
 
     async def _refresh_loop(self) -> None:
         while True:

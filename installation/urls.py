@@ -20,6 +20,7 @@ urlpatterns = [
     path("projector/", projector_views.wall, name="wall"),
     path("projector/sheet/", projector_views.sheet, name="sheet"),
     path("projector/sheet/<int:sheet_id>/", replay_sheet, name="sheet-replay"),
+    path("projector/view/", projector_views.view, name="view"),
     path("projector/join.svg", projector_views.join_qr, name="join-qr"),
     path("poster/", projector_views.poster, name="poster"),
     path("healthz", healthz, name="healthz"),

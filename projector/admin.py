@@ -113,7 +113,10 @@ EXHIBIT_FIELDSETS = (
             )
         },
     ),
-    ("Wall behaviour", {"fields": ("fade_seconds", "attract_seconds", "delay_seconds")}),
+    (
+        "Wall behaviour",
+        {"fields": ("fade_seconds", "attract_seconds", "delay_seconds", "phone_view")},
+    ),
     ("The venue's Wi-Fi", {"fields": ("wifi_name", "wifi_password", "wifi_security")}),
 )
 EXHIBIT_EDITABLE = tuple(

@@ -32,6 +32,7 @@ class ExhibitSnapshot:
     fade_seconds: int = 0
     attract_seconds: int = 120
     delay_seconds: int = 0  # the museum-safe delay (projector.delay); 0 is off
+    phone_view: bool = True  # phones show the wall faintly (projector.view)
     closed: bool = False  # closed by the opening hours
     closed_message: str = ""
     # The languages the wall's invitation cycles through (codes; empty: the wall's own).
@@ -54,6 +55,7 @@ class ExhibitSnapshot:
             "palette": list(self.palette),
             "brushes": list(self.brushes),
             "background": self.background,
+            "view": self.phone_view,
         }
 
     def limits_for_phone(self) -> dict:

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 Publish = Callable[[list[str]], Awaitable[None]]  # frames' texts, in seq order
 Deliver = Callable[[str], None]  # one frame's text to this process's walls; never waits
+Watch = Callable[[list[AcceptedSegment]], None]  # segments as walls are shown them
 
 
 class Mixer:
@@ -48,6 +49,7 @@ class Mixer:
         publish: Publish | None,
         writer: BatchSink | None,
         deliver: Deliver | None = None,
+        watch: Watch | None = None,
         tick: float = 0.025,
         budget: int = 4000,
         sheet: int = 0,
@@ -61,6 +63,7 @@ class Mixer:
         self.seq = 0
         self._publish = publish
         self._deliver = deliver
+        self._watch = watch  # the phones' view of the wall (projector.view)
         self._writer = writer
         self._send_timeout = send_timeout
         self._pending: list[AcceptedSegment] = []
@@ -199,6 +202,8 @@ class Mixer:
     def _frame(self, seq: int, time_ms: int, segments: list[AcceptedSegment]) -> str:
         """One frame's text for the walls, queued for the channel layer if it publishes."""
         self._released_seq = seq
+        if self._watch is not None and segments:
+            self._watch(segments)  # after the delay, thinned: what walls are shown
         text = encode_frame(
             origin=self.origin, seq=seq, sheet=self.sheet, time_ms=time_ms, segments=segments
         )

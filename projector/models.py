@@ -72,6 +72,12 @@ class Exhibit(models.Model):
         "are drawn (up to 600); 0 is off. Meanwhile the console shows them as pending, and "
         "removing a phone's strokes there means no visitor ever sees them.",
     )
+    phone_view = models.BooleanField(
+        "The wall on phones",
+        default=True,
+        help_text="Phones show the wall's picture faintly behind the visitor's own strokes, "
+        "so a visitor far from the wall sees where the others drew.",
+    )
     closed = models.BooleanField(
         default=False, help_text="Closed by the opening hours: the wall shows the closing message."
     )

@@ -17,7 +17,9 @@ from django.views.decorators.http import require_GET
 
 from installation.join import join_label, join_url
 from projector.exhibit_cache import exhibit_for_page
-from projector.sheets import sheet_current, sheet_snapshot
+from projector.sheets import sheet_current, sheet_snapshot, sheet_strokes
+from projector.view import view_snapshot
+from projector.view_cache import view_cache_get
 
 # The CDN copy must be byte-for-byte the vendored one (npm's lib/p5.min.js).
 P5_VERSION = "2.3.4"
@@ -115,6 +117,37 @@ def sheet(request):
     response = HttpResponse(orjson.dumps(body), content_type="application/json")
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def view(request):
+    """The current sheet, coarse, for a phone's faint view of the wall: fetched once
+    after its welcome; `view` messages then add what walls are shown. Like the walls'
+    sheet it keeps the museum-safe delay (nobody's phone is staff here)."""
+    try:
+        body = view_cache_get(_view_body)
+    except DatabaseError:
+        response = HttpResponse(
+            orjson.dumps({"error": "storage_unavailable", "retry_after": SHEET_RETRY_SECONDS}),
+            content_type="application/json",
+            status=503,
+        )
+        response["Retry-After"] = str(SHEET_RETRY_SECONDS)
+        return response
+    response = HttpResponse(body, content_type="application/json")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _view_body() -> bytes:
+    exhibit = exhibit_for_page()
+    delay = exhibit.delay_seconds
+    before = timezone.now() - timedelta(seconds=delay) if delay else None
+    sheet = sheet_current()
+    if not exhibit.phone_view:  # the curator switched the view off
+        return orjson.dumps({"sheet": sheet.pk, "strokes": []})
+    strokes = sheet_strokes(sheet=sheet, before=before)
+    return orjson.dumps({"sheet": sheet.pk, "strokes": view_snapshot(strokes)})
 
 
 @require_GET

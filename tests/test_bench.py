@@ -14,6 +14,7 @@ from tests.parts import ROOT, missing
 
 SYSTEMS = {
     "installation-1w",
+    "installation-1w-noview",
     "installation-2w",
     "installation-2w-paced",
     "seed-design",
@@ -57,6 +58,7 @@ def test_tiny_run_writes_table_csv_plot_and_summary(tmp_path):
     assert "msg/s in" in output  # the table's header
     assert "installation-1w / seed-design" in output
     assert "installation-1w / bare-relay" in output
+    assert "The phones' view of the wall" in output  # view on / off, same run
 
     with open(tmp_path / "crowd.csv", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -74,6 +76,10 @@ def test_tiny_run_writes_table_csv_plot_and_summary(tmp_path):
         float(row["server_cpu_pct"])
         float(row["cpu_s_per_1k"])  # CPU-seconds per 1,000 messages
         float(row["ack_p50_ms"]), float(row["ack_p99_ms"])  # the ack delay
+    # The view of the wall reaches the phones with it on, and none with it off.
+    view = {r["system"]: float(r["view_kib_per_phone_s"]) for r in sweep}
+    assert view["installation-1w"] > 0 and view["installation-1w-noview"] == 0, view
+    assert view["seed-design"] == 0 and view["bare-relay"] == 0
     scenarios = {r["scenario"] for r in rows}
     assert {"honest-alone", "with-flooder"} <= scenarios
 
@@ -83,6 +89,9 @@ def test_tiny_run_writes_table_csv_plot_and_summary(tmp_path):
     details = json.loads((tmp_path / "crowd.json").read_text())
     assert details["machine"]["nproc"] >= 1
     assert set(details["held"]) == SYSTEMS
+    held = details["held"]
+    on, off = held["installation-1w"], held["installation-1w-noview"]
+    assert f"phones held: {on} / {off}" in output
     assert details["flood"]["sent"] > 0  # the flooder really flooded
     assert set(details["cost"]) == SYSTEMS  # CPU per 1,000 messages for every system
     assert set(details["memory"]) == SYSTEMS  # memory per phone and per wall

@@ -526,3 +526,52 @@ async def test_undo_after_a_restart_and_its_ack_survives_sigkill(start_server):
     assert {f"{p.client}:{s}" for s in kept} <= keys.keys(), "the other stroke stays"
     assert not {f"{p.client}:{s}" for s in taken} & keys.keys(), "the undone one stays hidden"
     await p.close()
+
+
+def view_body(server: Server) -> dict:
+    with urllib.request.urlopen(server.http + "/projector/view/", timeout=10) as response:
+        assert response.headers["Content-Type"] == "application/json"
+        return json.loads(response.read())
+
+
+def view_stroke_shape(stroke: dict) -> None:
+    """One stroke of a `view` or of GET /projector/view/, as documented."""
+    assert stroke.keys() == {"color", "width", "points"}, stroke
+    assert stroke["color"].startswith("#") and len(stroke["color"]) == 7
+    assert 0 < stroke["width"] <= 0.1
+    assert stroke["points"], "a stroke in a view has at least one point"
+    for point in stroke["points"]:
+        assert len(point) == 2 and all(0 <= v <= 1 for v in point), point
+        assert all(round(v, 3) == v for v in point), "3 decimals"
+
+
+async def test_a_view_of_the_wall_shows_another_phones_stroke(server):
+    watcher, drawer = await phone(server), await phone(server)
+    assert watcher.welcome["exhibit"]["view"] is True, "the view is on unless switched off"
+    since = len(watcher.received)
+    path = [(0.111, 0.222), (0.3, 0.222), (0.555, 0.222)]
+    await drawer.start(1, COLOR, WIDTH, path)  # one message: one piece in one view
+    await drawer.end(1)
+    await drawer.wait_acked(drawer.last_seq)
+
+    view, seen = None, since  # other rows draw on this server too: find this stroke
+    async with asyncio.timeout(10):
+        while view is None:
+            reply = await watcher.next_reply(("view",), since=seen)
+            seen = watcher.received.index(reply) + 1
+            if any(s["points"][0] == [0.111, 0.222] for s in reply["strokes"]):
+                view = reply
+    assert view.keys() == {"type", "sheet", "strokes"}
+    assert view["sheet"] == watcher.welcome["sheet"]
+    for stroke in view["strokes"]:
+        view_stroke_shape(stroke)
+    mine = next(s for s in view["strokes"] if s["points"][0] == [0.111, 0.222])
+    assert (mine["color"], mine["width"], mine["points"][-1]) == (COLOR, WIDTH, [0.555, 0.222])
+
+    body = await asyncio.to_thread(view_body, server)
+    assert body.keys() == {"sheet", "strokes"} and body["sheet"] == view["sheet"]
+    for stroke in body["strokes"]:
+        view_stroke_shape(stroke)
+    assert any(s["points"][0] == [0.111, 0.222] for s in body["strokes"])
+    await watcher.close()
+    await drawer.close()

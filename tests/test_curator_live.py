@@ -292,6 +292,11 @@ CRAFTED = [
     {"type": "exhibit.changed"},
     {"type": "wall.message", "text": '{"type": "reset", "sheet": 999}'},
     {"type": "redraw", "sheet": 1, "reason": "removed"},
+    {
+        "type": "view",
+        "sheet": 1,
+        "strokes": [{"color": "#000000", "width": 0.1, "points": [[0.9, 0.9]]}],
+    },
     {"type": "admin", "action": "reset"},
     {"type": "hello", "client": "k3J9a0Qm", "last_seq": 0, "admin": True, "action": "reset"},
 ]
@@ -337,7 +342,11 @@ async def test_crafted_messages_from_phones_and_walls_trigger_nothing(start_serv
     assert {s["device"] for s in after["strokes"]} == {device_of(victim)}, "nothing removed"
     assert not wall.of("reset") and not wall.of("redraw") and not wall.of("exhibit")
     assert victim.ws.close_code is None, "not blocked"
-    assert not victim.states and not victim.other, "the victim heard of nothing"
+    # Only the wall's view, of the victim's own stroke (x = 0.5), never a crafted one.
+    heard = [m for m in victim.other if m["type"] != "view"]
+    assert not victim.states and not heard, "the victim heard of nothing"
+    viewed = {p[0] for m in victim.other for s in m.get("strokes", ()) for p in s["points"]}
+    assert viewed <= {0.5}, "no crafted view reached the victim"
     assert all("dropped" not in ack for ack in await stroke(victim)), "not paused"
     for phone in (bare, attacker):
         assert phone.errors, "crafted messages are answered as protocol errors"

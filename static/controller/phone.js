@@ -9,6 +9,7 @@
   var Outbox = window.PhoneOutbox.Outbox;
   var Reconnect = window.Reconnect;
   var ColorNames = window.ColorNames;
+  var WallView = window.PhoneWallView.WallView;
 
   var TICK_MS = 33; // about 30 messages a second while drawing
   var MIN_STEP_PX = 1.5; // closer points add nothing visible and cost ink
@@ -37,6 +38,7 @@
     fill: document.getElementById("meter-fill"),
     stage: document.getElementById("stage"),
     pad: document.getElementById("pad"),
+    wallview: document.getElementById("wallview"),
     notice: document.getElementById("notice"),
     hint: document.getElementById("hint"),
     palette: document.getElementById("palette"),
@@ -46,6 +48,8 @@
     undo: document.getElementById("undo"),
   };
   var ctx = el.pad.getContext("2d");
+  // The wall's picture, faint, under the pad (static/controller/wallview.js).
+  var wallView = new WallView(el.wallview, "/projector/view/");
   // The wall's curve code (static/pen.js, shared with the wall): the phone's own strokes are
   // smoothed exactly as the wall smooths them.
   var Pen = window.WallPen;
@@ -261,7 +265,10 @@
     el.pad.style.height = view.h + "px";
     el.pad.width = Math.round(view.w * dpr);
     el.pad.height = Math.round(view.h * dpr);
-    el.pad.style.background = exhibit.background || "#111";
+    // The pad is clear: the background is the wall's view, lying under it.
+    el.pad.style.background = "transparent";
+    wallView.resize(view.w, view.h, dpr, el.pad.offsetLeft + el.pad.clientLeft,
+                    el.pad.offsetTop + el.pad.clientTop, exhibit.background || "#111111");
     redraw();
     renderTools();
     showHint(hintText);
@@ -641,6 +648,7 @@
       if (!restored) restore(m.sheet);
       restored = true;
       sheet = m.sheet;
+      showView(); // what was missed while away comes with the sheet
     }
     ink.anchor(m.ink, 0, now());
     if (m.state === "full" && m.position) position = m.position; // a place in line
@@ -681,11 +689,26 @@
       if (typeof m.sheet === "number") sheet = m.sheet;
       keep();
       redraw();
+      wallView.clear(sheet);
       if (resume) begin(resume);
       notice(say("cleared"), 2500);
     } else if (m.type === "exhibit") {
+      var viewWas = exhibit.view !== false;
       applyExhibit(m.exhibit, m.limits);
+      if ((exhibit.view !== false) !== viewWas) showView();
+    } else if (m.type === "view") {
+      if (exhibit.view !== false) wallView.add(m);
+    } else if (m.type === "redraw") {
+      showView();
     }
+  }
+
+  /* The wall's view: the sheet so far, fetched again; or cleared while the curator
+     has it switched off. */
+  function showView() {
+    if (sheet === null) return;
+    if (exhibit.view === false) wallView.clear(sheet);
+    else wallView.load(sheet);
   }
 
   /* Our client id belongs to another device (the server said so before welcoming
@@ -821,6 +844,12 @@
     get aspect() { return exhibit.aspect; },
     get ready() { return true; },
     get undoable() { return !el.undo.disabled; },
+
+    /* The faint view of the wall: strokes kept, sheet loads answered, views drawn. */
+    get wallView() {
+      return { strokes: wallView.strokes.length, loads: wallView.loads, views: wallView.views,
+               sheet: wallView.sheet };
+    },
   };
 
   pickTools(null);
