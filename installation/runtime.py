@@ -41,7 +41,7 @@ from projector.archiver import Archiver
 from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
 from projector.exhibit_cache import exhibit_remember
 from projector.fairshare import process_budgets
-from projector.frames import PROJECTOR_GROUP, AcceptedSegment, HiddenStroke, encode
+from projector.frames import PROJECTOR_GROUP, AcceptedSegment, HiddenStroke, encode, stroke_key
 from projector.hours import hours_loop
 from projector.mixer import Mixer
 from projector.storage import SegmentWriter, clients_stored, stroke_stored
@@ -300,6 +300,7 @@ class Runtime:
         """A phone took a stroke back: storage hides it with the next frame; walls
         take it off at once, and the other processes drop what their delay holds."""
         self.mixer.hide(undo)
+        self._view_remove(undo.key, self.exhibit.sheet)
         task = asyncio.create_task(self._tell_hidden(undo, self.exhibit.sheet))
         self._late.add(task)
         task.add_done_callback(self._late.discard)
@@ -405,7 +406,9 @@ class Runtime:
             self.loads[message["origin"]] = (int(drawing), int(demand), time.monotonic())
             return
         if message.get("type") == "stroke.hidden" and message.get("origin") != self.origin:
-            self.mixer.forget_stroke(str(message["client"]), int(message["stroke"]))
+            client, stroke = str(message["client"]), int(message["stroke"])
+            self.mixer.forget_stroke(client, stroke)
+            self._view_remove(stroke_key(client, stroke), self.exhibit.sheet)
             return
         if message.get("type") == "exhibit.changed":
             removed = message.get("removed")
@@ -459,6 +462,19 @@ class Runtime:
         for phones in list(self.phones.values()):
             for phone in list(phones):
                 phone.view(text)
+
+    def _view_remove(self, key: str, sheet: int) -> None:
+        """A phone took a stroke back: it leaves the phones' views as it leaves the
+        walls, from their memory (a refetch by every phone on every undo would cost a
+        request a phone)."""
+        self.view.forget_stroke(key)
+        view_cache_forget()
+        if not self.exhibit.phone_view:
+            return
+        message = {"type": "remove", "sheet": sheet, "strokes": [key]}
+        for phones in list(self.phones.values()):
+            for phone in list(phones):
+                phone.notify(message)
 
     def _view_redraw(self) -> None:
         """The curator removed strokes: phones fetch their view of the sheet again."""

@@ -50,15 +50,21 @@ def coarse(points: Iterable[Sequence[float]], after: Sequence[float] | None = No
 
 @dataclass(slots=True)
 class ViewStroke:
-    """One stroke's piece in a view: its style and its coarse points."""
+    """One stroke's piece in a view: its key, its style and its coarse points."""
 
     owner: str  # the device: budget shares are per phone, as on the wall
+    stroke: str  # its key ("client:stroke"): a phone's undo names it in `remove`
     color: str
     width: float
     points: list = field(default_factory=list)
 
     def as_wire(self) -> dict:
-        return {"color": self.color, "width": self.width, "points": self.points}
+        return {
+            "stroke": self.stroke,
+            "color": self.color,
+            "width": self.width,
+            "points": self.points,
+        }
 
 
 def view_budget(phones: int) -> int:
@@ -126,7 +132,8 @@ class ViewCollector:
             key = f"{segment.client}:{segment.stroke}"
             piece = self._pieces.get(key)
             if piece is None:
-                piece = self._pieces[key] = ViewStroke(segment.device, segment.color, segment.width)
+                piece = ViewStroke(segment.device, key, segment.color, segment.width)
+                self._pieces[key] = piece
                 joined = None if segment.is_start else self._last.get(key)
                 if joined is not None:
                     piece.points.append(joined)  # the piece goes on from the last one
@@ -136,6 +143,11 @@ class ViewCollector:
     def forget(self, device: str) -> None:
         """The curator removed a phone's strokes: what is collected of them never goes."""
         self._pieces = {k: p for k, p in self._pieces.items() if p.owner != device}
+
+    def forget_stroke(self, key: str) -> None:
+        """A phone took this stroke back: what is collected of it never goes."""
+        self._pieces.pop(key, None)
+        self._last.pop(key, None)
 
     def clear(self) -> None:
         """A reset: the new sheet starts empty."""
@@ -166,7 +178,7 @@ def view_snapshot(strokes: list[dict], budget: int = SNAPSHOT_POINTS) -> list[di
     """A sheet's strokes (projector.sheets.sheet_strokes) as the coarse view."""
     coarse_strokes: list[ViewStroke] = []
     for stroke in strokes:
-        piece = ViewStroke(stroke["device"], stroke["color"], stroke["width"])
+        piece = ViewStroke(stroke["device"], stroke["stroke"], stroke["color"], stroke["width"])
         for segment in stroke["segments"]:
             after = piece.points[-1] if piece.points else None
             piece.points.extend(coarse(segment["points"], after))

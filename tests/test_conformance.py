@@ -443,6 +443,7 @@ async def next_of(ws, kind: str, timeout: float = 10) -> dict:
 async def test_undo_hides_the_stroke_even_in_flight_and_walls_hear_remove(server):
     wall = await wall_socket(server)
     hello = await next_of(wall, "hello")
+    watcher = await phone(server)  # another phone: the stroke leaves its view too
     p = await phone(server)
     # Sent together: the stroke's segments are still on their way to storage when the
     # undo arrives; none of them may show up later.
@@ -453,6 +454,11 @@ async def test_undo_hides_the_stroke_even_in_flight_and_walls_hear_remove(server
     assert not [m for m in p.received if m["type"] == "error"], p.received
     removed = await next_of(wall, "remove")
     assert removed == {"type": "remove", "sheet": hello["sheet"], "strokes": [f"{p.client}:1"]}
+    told = await watcher.next_reply(("remove",), since=0)
+    assert told == removed, "phones hear the same remove as walls"
+    body = await asyncio.to_thread(view_body, server)
+    assert f"{p.client}:1" not in {s["stroke"] for s in body["strokes"]}
+    await watcher.close()
     keys = sheet_keys(server)
     assert not {f"{p.client}:{seq}" for seq in drawn} & keys.keys(), "hidden once acked"
     await asyncio.sleep(1.0)  # storage flushes several times a second: still hidden
@@ -536,7 +542,8 @@ def view_body(server: Server) -> dict:
 
 def view_stroke_shape(stroke: dict) -> None:
     """One stroke of a `view` or of GET /projector/view/, as documented."""
-    assert stroke.keys() == {"color", "width", "points"}, stroke
+    assert stroke.keys() == {"stroke", "color", "width", "points"}, stroke
+    assert isinstance(stroke["stroke"], str) and ":" in stroke["stroke"], "its stroke key"
     assert stroke["color"].startswith("#") and len(stroke["color"]) == 7
     assert 0 < stroke["width"] <= 0.1
     assert stroke["points"], "a stroke in a view has at least one point"
@@ -567,6 +574,7 @@ async def test_a_view_of_the_wall_shows_another_phones_stroke(server):
         view_stroke_shape(stroke)
     mine = next(s for s in view["strokes"] if s["points"][0] == [0.111, 0.222])
     assert (mine["color"], mine["width"], mine["points"][-1]) == (COLOR, WIDTH, [0.555, 0.222])
+    assert mine["stroke"] == f"{drawer.client}:1"
 
     body = await asyncio.to_thread(view_body, server)
     assert body.keys() == {"sheet", "strokes"} and body["sheet"] == view["sheet"]

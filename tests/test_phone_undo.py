@@ -9,6 +9,7 @@ import pytest
 from tests.parts import wait_for
 from tests.phone_pad import Touch, open_phone, pad_at, pad_ink, sheet, wall_has_everything_drawn
 from tests.test_phone_own_colour import close, open_wall, rgb, wall_pixel
+from tests.test_phone_wall_view import view_pixel
 
 pytestmark = pytest.mark.browser
 
@@ -75,6 +76,8 @@ def test_undo_takes_the_stroke_off_the_wall_and_the_sheet_and_another_device_can
     other.wait_for_timeout(500)
     assert phone_strokes(server, client) == [stroke], "still in the sheet"
     assert close(wall_pixel(wall, 0.5, 0.5), rgb(color)), "still on the wall"
+    # The other phone shows it faintly in its view of the wall.
+    wait_for(lambda: view_pixel(other, 0.5, 0.5) != BACKGROUND, 10, "in the other's view")
 
     # The visitor takes it back, with a tap on the phone's button.
     assert phone.evaluate("window.phone.undoable")
@@ -83,6 +86,7 @@ def test_undo_takes_the_stroke_off_the_wall_and_the_sheet_and_another_device_can
     wait_for(lambda: phone.evaluate("window.phone.outbox === 0"), 10, "the undo's ack")
     assert phone_strokes(server, client) == [], "hidden in the sheet once acknowledged"
     wait_for(lambda: close(wall_pixel(wall, 0.5, 0.5), BACKGROUND), 10, "off the wall")
+    wait_for(lambda: view_pixel(other, 0.5, 0.5) == BACKGROUND, 10, "off the other's view")
     assert phone.locator("#undo").is_disabled(), "nothing more to take back"
     assert phone.evaluate("window.phone.errors") == {}
 

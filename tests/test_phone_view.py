@@ -42,7 +42,14 @@ def test_a_view_is_built_once_and_only_when_something_was_drawn():
     assert message == {
         "type": "view",
         "sheet": 4,
-        "strokes": [{"color": "#ff3366", "width": 0.006, "points": [[0.1, 0.1], [0.2, 0.2]]}],
+        "strokes": [
+            {
+                "stroke": "c_a:1",
+                "color": "#ff3366",
+                "width": 0.006,
+                "points": [[0.1, 0.1], [0.2, 0.2]],
+            }
+        ],
     }
     assert view.take(4) is None and view.built == 1
 
@@ -91,9 +98,19 @@ def test_removed_and_reset_strokes_never_leave():
     assert view.take(2) is None
 
 
+def test_a_stroke_taken_back_never_leaves_and_others_carry_their_keys():
+    view = ViewCollector()
+    view.add([segment("a", 1, [[0.1, 0.1]], stroke=4, start=True)])
+    view.add([segment("a", 2, [[0.2, 0.2]], stroke=5, start=True)])
+    view.forget_stroke("c_a:4")
+    strokes = json.loads(view.take(1))["strokes"]
+    assert [(s["stroke"], s["points"]) for s in strokes] == [("c_a:5", [[0.2, 0.2]])]
+
+
 def test_the_snapshot_is_coarse_and_within_its_budget():
     strokes = [
         {
+            "stroke": f"c{i}:1",
             "device": f"d{i}",
             "color": "#00ff00",
             "width": 0.012,
@@ -104,7 +121,7 @@ def test_the_snapshot_is_coarse_and_within_its_budget():
     coarse_strokes = view_snapshot(strokes, budget=1000)
     assert len(coarse_strokes) == 10
     assert sum(len(s["points"]) for s in coarse_strokes) <= 1000
-    assert all(s.keys() == {"color", "width", "points"} for s in coarse_strokes)
+    assert all(s.keys() == {"stroke", "color", "width", "points"} for s in coarse_strokes)
 
 
 class FakeOutlet:

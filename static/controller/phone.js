@@ -698,6 +698,8 @@
       if ((exhibit.view !== false) !== viewWas) showView();
     } else if (m.type === "view") {
       if (exhibit.view !== false) wallView.add(m);
+    } else if (m.type === "remove") {
+      wallView.remove(m); // a phone took a stroke back (ours too): off the faint view
     } else if (m.type === "redraw") {
       showView();
     }

@@ -105,6 +105,18 @@
     this.keep(m.strokes);
   };
 
+  /* A `remove`: strokes a phone took back (undo) leave the view. */
+  WallView.prototype.remove = function (m) {
+    if (m.sheet !== this.sheet || !Array.isArray(m.strokes)) return;
+    var gone = {};
+    m.strokes.forEach(function (key) { gone[key] = true; });
+    var kept = this.strokes.filter(function (s) { return !gone[s.stroke]; });
+    if (kept.length === this.strokes.length) return;
+    this.strokes = kept;
+    this.points = kept.reduce(function (n, s) { return n + s.points.length; }, 0);
+    this.redraw();
+  };
+
   /* An empty sheet (a reset). */
   WallView.prototype.clear = function (sheet) {
     this.sheet = sheet;
