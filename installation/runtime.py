@@ -23,26 +23,26 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import connection
 
-from controller import close_codes
 from controller.ack_ledger import AckLedger
 from controller.admission import Admission
 from controller.claims import ClientClaims
 from controller.colors import color_pick
 from controller.ink import InkLedger, MessageRate
 from controller.ink_store import ink_store_for
+from core import close_codes
+from core.exhibit import ExhibitSnapshot, exhibit_snapshot_load
+from core.exhibit_cache import exhibit_remember
+from core.frames import PROJECTOR_GROUP, AcceptedSegment, encode
+from core.storage import SegmentWriter, clients_stored
 from installation.acks import AckPacer
 from installation.control import CONTROL_GROUP, ControlListener
 from installation.fanout import WallFanout
 from installation.line import Line
 from installation.lookups import BatchedLookup
 from projector.archiver import Archiver
-from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
-from projector.exhibit_cache import exhibit_remember
 from projector.fairshare import process_budgets
-from projector.frames import PROJECTOR_GROUP, AcceptedSegment, encode
 from projector.hours import hours_loop
 from projector.mixer import Mixer
-from projector.storage import SegmentWriter, clients_stored
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from core.frames import AcceptedSegment, BatchSink, StoredBatch, encode_frame
 from projector.delay import DelayQueue
 from projector.fairshare import allocate, thin
-from projector.frames import AcceptedSegment, BatchSink, StoredBatch, encode_frame
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import time
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from projector.frames import segment_key
+from core.frames import segment_key
 
 DEFAULT_PALETTE = [
     "#f94144",

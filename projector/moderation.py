@@ -15,11 +15,11 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from controller.models import Device
+from core.exhibit import exhibit_snapshot_load
+from core.frames import PROJECTOR_GROUP, encode
+from core.sheets import sheet_current, sheet_reset
 from installation.runtime import control_broadcast
-from projector.exhibit import exhibit_snapshot_load
-from projector.frames import PROJECTOR_GROUP, encode
 from projector.models import Exhibit, Segment, Sheet
-from projector.sheets import sheet_current, sheet_reset
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,9 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from core.sheets import sheet_canvas
 from projector.models import Sheet, Timelapse
 from projector.replay import sheet_replay
-from projector.sheets import sheet_canvas
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,10 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from controller import close_codes, consumers
+from controller import consumers
 from controller.devices import device_sign
 from controller.models import Device
+from core import close_codes
 from installation.asgi import application
 from projector.models import Exhibit, Segment, Sheet
 

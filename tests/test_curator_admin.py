@@ -14,11 +14,11 @@ from django.urls import reverse
 from PIL import Image
 
 from controller.models import Device
+from core.sheets import sheet_current
 from projector import moderation
 from projector.admin import EXHIBIT_EDITABLE
 from projector.export import export_strokes
 from projector.models import Exhibit, Segment, Sheet
-from projector.sheets import sheet_current
 
 pytestmark = [
     pytest.mark.database,
@@ -150,7 +150,7 @@ def test_block_and_unblock(admin_client, announced, django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(url, {"action": "block", "_selected_action": ["d_alice"]})
     assert set(Device.objects.filter(blocked=True).values_list("id", flat=True)) == {"d_alice"}
-    from projector.exhibit import exhibit_snapshot_load
+    from core.exhibit import exhibit_snapshot_load
 
     assert exhibit_snapshot_load().blocked == {"d_alice"}
     with django_capture_on_commit_callbacks(execute=True):

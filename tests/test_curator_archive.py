@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 from PIL import Image, ImageSequence
 
+from core.sheets import sheet_current
 from projector import moderation, timelapse
 from projector.models import Timelapse
-from projector.sheets import sheet_current
 from projector.timelapse import TimelapseError, timelapse_render, timelapse_webp
 from tests.test_curator_admin import draw
 

@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from controller.models import Device
+from core.sheets import sheet_current
 from projector import moderation
 from projector.models import Exhibit, Segment
-from projector.sheets import sheet_current
 from tests.test_curator_admin import draw
 
 pytestmark = [

@@ -348,7 +348,7 @@ async def test_crafted_messages_from_phones_and_walls_trigger_nothing(start_serv
         server.manage(
             "shell",
             "-c",
-            "import json; from projector.exhibit import exhibit_snapshot_load as l; "
+            "import json; from core.exhibit import exhibit_snapshot_load as l; "
             "print(json.dumps(l().as_dict()))",
         )
         .stdout.strip()

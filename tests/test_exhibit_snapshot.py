@@ -5,7 +5,7 @@ from dataclasses import fields
 
 import pytest
 
-from projector.exhibit import _READ_APART, ExhibitSnapshot, exhibit_snapshot_load
+from core.exhibit import _READ_APART, ExhibitSnapshot, exhibit_snapshot_load
 from projector.models import Exhibit
 
 

@@ -5,7 +5,7 @@ import time
 
 import orjson
 
-from projector.frames import AcceptedSegment
+from core.frames import AcceptedSegment
 from projector.mixer import Mixer
 
 

@@ -11,10 +11,10 @@ import pytest
 from controller.ack_ledger import AckLedger
 from controller.claims import Claim
 from controller.ink import InkLedger, MessageRate
-from controller.messages import Hello
 from controller.session import CloseConnection, DrawingSession
-from projector.exhibit import ExhibitSnapshot
-from projector.frames import AcceptedSegment
+from core.exhibit import ExhibitSnapshot
+from core.frames import AcceptedSegment
+from core.messages import Hello
 
 PALETTE = ("#f94144", "#277da1")
 

@@ -3,11 +3,11 @@
 import pytest
 
 from controller.models import Device
-from projector import storage
-from projector.frames import AcceptedSegment
+from core import storage
+from core.frames import AcceptedSegment
+from core.sheets import sheet_current, sheet_reset, sheet_snapshot
+from core.storage import SegmentWriter, StoredBatch, batch_rows, store_rows
 from projector.models import Segment
-from projector.sheets import sheet_current, sheet_reset, sheet_snapshot
-from projector.storage import SegmentWriter, StoredBatch, batch_rows, store_rows
 
 
 def write_batches(batches, known_devices):
@@ -96,9 +96,9 @@ def test_the_writer_flushes_what_it_holds_when_stopped():
 
 
 def test_an_archived_sheet_keeps_the_canvas_it_was_drawn_on():
+    from core.sheets import sheet_canvas
     from projector.export import sheet_svg
     from projector.models import Exhibit
-    from projector.sheets import sheet_canvas
 
     old = sheet_current()
     Exhibit.objects.filter(pk=1).update(aspect_ratio=1.0, background="#ffffff")
@@ -110,7 +110,7 @@ def test_an_archived_sheet_keeps_the_canvas_it_was_drawn_on():
 
 
 def test_the_stored_owner_and_last_seq_of_many_clients_in_one_query():
-    from projector.storage import clients_stored
+    from core.storage import clients_stored
 
     sheet = sheet_current()
     write_batches([StoredBatch(sheet.pk, "o1", 1, [seg("clientA1", 1), seg("clientA1", 7)])], {})

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from projector.exhibit import ExhibitSnapshot
+from core.exhibit import ExhibitSnapshot
 
 
 def test_the_invitations_are_the_default_words_translated_or_the_curators_own():
@@ -38,8 +38,8 @@ def test_the_invitations_are_the_default_words_translated_or_the_curators_own():
 @pytest.mark.django_db
 @pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
 def test_the_curator_picks_the_languages(admin_client, monkeypatch):
+    from core.exhibit import exhibit_snapshot_load
     from projector import moderation
-    from projector.exhibit import exhibit_snapshot_load
     from projector.models import Exhibit
     from tests.test_curator_settings import form, post
 

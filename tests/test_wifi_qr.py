@@ -11,7 +11,7 @@ import io
 import pytest
 from PIL import Image
 
-from projector.exhibit import ExhibitSnapshot, wifi_data
+from core.exhibit import ExhibitSnapshot, wifi_data
 
 # Every character the WIFI: scheme escapes (backslash, semicolon, comma, colon, quote).
 NAME = 'Café "Kunst"; 2,4:GHz\\'
@@ -38,7 +38,7 @@ def test_the_password_goes_neither_to_phones_nor_over_the_walls_socket():
 @pytest.mark.database
 @pytest.mark.django_db
 def test_the_loader_reads_the_wifi_settings():
-    from projector.exhibit import exhibit_snapshot_load
+    from core.exhibit import exhibit_snapshot_load
     from projector.models import Exhibit
 
     Exhibit.objects.update_or_create(

@@ -12,11 +12,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from controller.models import Device
+from core.sheets import sheet_current
 from projector.admin import admin_next
 from projector.console import device_thumbnail_svg
 from projector.models import Segment, Sheet
 from projector.moderation import device_block, device_strokes_remove, device_unblock
-from projector.sheets import sheet_current
 
 
 def _strokes():

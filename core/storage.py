@@ -14,8 +14,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from controller.models import Device
-from projector.flush_thread import FlushThread
-from projector.frames import StoredBatch, batch_lists
+from core.flush_thread import FlushThread
+from core.frames import StoredBatch, batch_lists
 from projector.models import Segment
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from projector.frames import segment_key, stroke_key
+from core.frames import segment_key, stroke_key
 from projector.models import Exhibit, Segment, Sheet
 
 
