@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The benchmark measures throughput, not admission: let every phone draw.
 BENCH_EXHIBIT = (
-    "from projector.models import Exhibit; Exhibit.objects.filter(pk=1).delete(); "
+    "from core.models import Exhibit; Exhibit.objects.filter(pk=1).delete(); "
     "Exhibit.objects.create(pk=1, max_drawing=100000)"
 )
 _shared = {"dir": "", "template": ""}

@@ -155,9 +155,8 @@ _READ_APART = {"sheet", "aspect", "palette", "brushes", "wall_languages", "block
 
 def exhibit_snapshot_load() -> ExhibitSnapshot:
     """Read settings, the current sheet and blocked devices (sync; call off the loop)."""
-    from controller.models import Device
+    from core.models import Device, Exhibit
     from core.sheets import sheet_current
-    from projector.models import Exhibit
 
     exhibit = Exhibit.load()
     same_named: dict[str, Any] = {

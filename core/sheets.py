@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.frames import segment_key, stroke_key
-from projector.models import Exhibit, Segment, Sheet
+from core.models import Exhibit, Segment, Sheet
 
 
 def sheet_current() -> Sheet:

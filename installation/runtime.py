@@ -433,7 +433,7 @@ async def _clients_stored(clients: list[str]) -> dict[str, list[tuple[str, int]]
 
 
 def _hide_and_close(device: str, sheet: int) -> None:
-    from projector.models import Segment
+    from core.models import Segment
 
     try:
         Segment.objects.filter(sheet_id=sheet, device=device, removed=False).update(removed=True)

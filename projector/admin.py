@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core.models import Exhibit, Sheet
 from projector.console import (
     console_context,
     process_numbers,
@@ -32,14 +33,7 @@ from projector.console import (
 from projector.exhibit_fields import AspectRatioField, BrushesField, DelayField, PaletteField
 from projector.export import PNG_WIDTH, sheet_png, sheet_svg
 from projector.hours import hours_next
-from projector.models import (
-    ClosedDay,
-    Exhibit,
-    OpeningHours,
-    ScheduleState,
-    Sheet,
-    Timelapse,
-)
+from projector.models import ClosedDay, OpeningHours, ScheduleState, Timelapse
 from projector.moderation import exhibit_pause, exhibit_reset, exhibit_update
 from projector.timelapse import (
     FPS as TIMELAPSE_FPS,
@@ -251,7 +245,7 @@ class ExhibitAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         """There is one exhibit: the list goes straight to its form."""
         exhibit = Exhibit.load()
-        return HttpResponseRedirect(reverse("admin:projector_exhibit_change", args=[exhibit.pk]))
+        return HttpResponseRedirect(reverse("admin:core_exhibit_change", args=[exhibit.pk]))
 
     def save_model(self, request, obj, form, change) -> None:
         exhibit_update(exhibit=obj)
@@ -277,7 +271,7 @@ class ExhibitAdmin(admin.ModelAdmin):
             return HttpResponse("You may not change the exhibit.", status=403)
         exhibit_pause(paused=paused)
         self.message_user(request, "Drawing is paused." if paused else "Drawing is live again.")
-        return HttpResponseRedirect(admin_next(request, "admin:projector_exhibit_changelist"))
+        return HttpResponseRedirect(admin_next(request, "admin:core_exhibit_changelist"))
 
     def pause_view(self, request):
         """POST: phones stop drawing (the wall keeps its picture)."""
@@ -339,6 +333,7 @@ class SheetAdmin(admin.ModelAdmin):
     list_display = ("__str__", "current", *readonly_fields)
     list_display_links = ("__str__",)
     change_list_template = "admin/projector/sheet/change_list.html"
+    change_form_template = "admin/projector/sheet/change_form.html"
     actions = None
 
     list_per_page = 24
@@ -440,7 +435,7 @@ class SheetAdmin(admin.ModelAdmin):
             "speeds": REPLAY_SPEEDS,
             "wall_url": reverse("wall"),
             "picture": sheet_picture_svg(sheet=sheet) if sheet else "",
-            "can_change_devices": request.user.has_perm("controller.change_device"),
+            "can_change_devices": request.user.has_perm("core.change_device"),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra)
@@ -475,11 +470,11 @@ class SheetAdmin(admin.ModelAdmin):
             if request.headers.get("Accept") == "application/json":
                 return JsonResponse({"error": str(error)}, status=400)
             self.message_user(request, str(error), level=messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:projector_sheet_changelist"))
+            return HttpResponseRedirect(reverse("admin:core_sheet_changelist"))
         if request.headers.get("Accept") == "application/json":
             return JsonResponse(_timelapse_json(job), status=202)
         self.message_user(request, f"The timelapse of {sheet} is being made.")
-        return HttpResponseRedirect(reverse("admin:projector_sheet_changelist"))
+        return HttpResponseRedirect(reverse("admin:core_sheet_changelist"))
 
     def timelapse_status_view(self, request, job_id: int):
         """A film's progress, for the progress bar."""
@@ -508,7 +503,7 @@ class SheetAdmin(admin.ModelAdmin):
             return HttpResponse("You may not reset the wall.", status=403)
         sheet = exhibit_reset()
         self.message_user(request, f"The wall is reset: {sheet} is empty and on the wall.")
-        return HttpResponseRedirect(admin_next(request, "admin:projector_sheet_changelist"))
+        return HttpResponseRedirect(admin_next(request, "admin:core_sheet_changelist"))
 
     def _download(self, request, sheet_id: int, body, content_type: str, suffix: str):
         if not self.has_view_permission(request):
@@ -546,15 +541,15 @@ def console_extra(request) -> dict:
         "hours_url": reverse("admin:projector_openinghours_changelist"),
         "sheets": list(sheets_with_phones(Sheet.objects.order_by("-id"))[:CONSOLE_SHEETS]),
         "speeds": REPLAY_SPEEDS,
-        "can_change": user.has_perm("projector.change_exhibit"),
-        "can_change_devices": user.has_perm("controller.change_device"),
+        "can_change": user.has_perm("core.change_exhibit"),
+        "can_change_devices": user.has_perm("core.change_device"),
         "console_config": {
             "exhibit": {"aspect": float(exhibit.aspect_ratio), "background": exhibit.background},
             "delay_seconds": exhibit.delay_seconds,
             "ws_path": "/ws/wall/",
             "sheet_url": reverse("sheet"),
             "data_url": reverse("admin:wall-now-data"),
-            "device_url": reverse("admin:controller_device_changelist"),
+            "device_url": reverse("admin:core_device_changelist"),
         },
     }
 

@@ -10,10 +10,10 @@ from xml.sax.saxutils import quoteattr
 from django.db.models import Count, Q
 
 from core.frames import stroke_key
+from core.models import Exhibit, Segment, Sheet
 from core.sheets import sheet_canvas, sheet_current, sheet_strokes
 from installation.runtime import runtime_peek
 from projector.export import StoredStroke, stroke_path
-from projector.models import Exhibit, Segment, Sheet
 
 log = logging.getLogger(__name__)
 

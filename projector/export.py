@@ -19,8 +19,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from PIL import Image, ImageDraw
 
+from core.models import Sheet
 from core.sheets import sheet_canvas, sheet_strokes
-from projector.models import Sheet
 
 SVG_WIDTH = 1600
 PNG_WIDTH = 3840

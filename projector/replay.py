@@ -12,8 +12,8 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
 from core.exhibit import exhibit_snapshot_load
+from core.models import Sheet
 from core.sheets import sheet_strokes
-from projector.models import Sheet
 
 
 def sheet_replay(*, sheet: Sheet) -> dict:

@@ -27,8 +27,9 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from core.models import Sheet
 from core.sheets import sheet_canvas
-from projector.models import Sheet, Timelapse
+from projector.models import Timelapse
 from projector.replay import sheet_replay
 
 log = logging.getLogger(__name__)

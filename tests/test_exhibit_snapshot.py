@@ -6,7 +6,7 @@ from dataclasses import fields
 import pytest
 
 from core.exhibit import _READ_APART, ExhibitSnapshot, exhibit_snapshot_load
-from projector.models import Exhibit
+from core.models import Exhibit
 
 
 @pytest.mark.django_db

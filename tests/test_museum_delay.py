@@ -7,7 +7,7 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 
-from projector.models import Exhibit
+from core.models import Exhibit
 from projector.moderation import device_strokes_remove
 from tests.test_consumers import hello, next_of, phone, start, wall
 

@@ -2,12 +2,11 @@
 
 import pytest
 
-from controller.models import Device
 from core import storage
 from core.frames import AcceptedSegment
+from core.models import Device, Segment
 from core.sheets import sheet_current, sheet_reset, sheet_snapshot
 from core.storage import SegmentWriter, StoredBatch, batch_rows, store_rows
-from projector.models import Segment
 
 
 def write_batches(batches, known_devices):
@@ -96,9 +95,9 @@ def test_the_writer_flushes_what_it_holds_when_stopped():
 
 
 def test_an_archived_sheet_keeps_the_canvas_it_was_drawn_on():
+    from core.models import Exhibit
     from core.sheets import sheet_canvas
     from projector.export import sheet_svg
-    from projector.models import Exhibit
 
     old = sheet_current()
     Exhibit.objects.filter(pk=1).update(aspect_ratio=1.0, background="#ffffff")
