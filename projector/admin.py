@@ -122,7 +122,7 @@ def language_choices() -> list[tuple[str, str]]:
     """The languages the pages speak, each named in itself and in English."""
     from django.utils.translation import get_language_info
 
-    from controller.templatetags.visitor import LANGUAGES
+    from core.templatetags.visitor import LANGUAGES
 
     choices = []
     for code in LANGUAGES:
