@@ -30,12 +30,13 @@ from controller.colors import color_pick
 from controller.ink import InkLedger, MessageRate
 from controller.ink_store import ink_store_for
 from core import close_codes
+from core.control import CONTROL_GROUP
 from core.exhibit import ExhibitSnapshot, exhibit_snapshot_load
 from core.exhibit_cache import exhibit_remember
 from core.frames import PROJECTOR_GROUP, AcceptedSegment, encode
 from core.storage import SegmentWriter, clients_stored
 from installation.acks import AckPacer
-from installation.control import CONTROL_GROUP, ControlListener
+from installation.control import ControlListener
 from installation.fanout import WallFanout
 from installation.line import Line
 from installation.lookups import BatchedLookup
@@ -475,10 +476,3 @@ async def runtime_stop() -> None:
 
 def runtime_peek() -> Runtime | None:
     return _runtime
-
-
-async def control_broadcast(**details: str) -> None:
-    """Tell every process to re-read the exhibit (after a curator change); `removed`
-    names a phone whose strokes the curator removed."""
-    layer = get_channel_layer()
-    await layer.group_send(CONTROL_GROUP, {"type": "exhibit.changed", **details})

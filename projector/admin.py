@@ -7,6 +7,7 @@ permissions) and calls a service in projector.moderation.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from django import forms
@@ -24,9 +25,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.models import Exhibit, Sheet
+from installation.runtime import runtime_peek
 from projector.console import (
     console_context,
-    process_numbers,
     sheet_picture_svg,
     sheets_with_phones,
 )
@@ -47,6 +48,8 @@ from projector.timelapse import (
 from projector.timelapse import (
     SECONDS as TIMELAPSE_SECONDS,
 )
+
+log = logging.getLogger(__name__)
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 REPLAY_SPEEDS = (1, 4, 16, 60)
@@ -116,6 +119,21 @@ EXHIBIT_EDITABLE = tuple(
     for name in options["fields"]
     if name not in EXHIBIT_READONLY
 )
+
+
+def process_numbers() -> dict | None:
+    """This process's live numbers, for the page's first paint (the page then adds up
+    every process's presence reports). None if this process has no runtime, or its
+    shape is not one this knows: the console must never fail for a number."""
+    runtime = runtime_peek()
+    if runtime is None:
+        return None
+    try:
+        stats = runtime.stats()
+        return {"origin": stats.origin, "connected": stats.phones, "drawing": stats.drawing}
+    except Exception:
+        log.warning("this process's live numbers are not readable", exc_info=True)
+        return None
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -533,7 +551,7 @@ class SheetAdmin(admin.ModelAdmin):
 def console_extra(request) -> dict:
     """The console's context on the admin's front page."""
     user = request.user
-    context = console_context()
+    context = console_context(process_numbers())
     exhibit = context["exhibit"]
     return {
         **context,
