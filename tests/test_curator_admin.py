@@ -295,3 +295,15 @@ def test_replay_gives_any_sheet_with_timestamps(client):
     assert [s["key"] for s in body["strokes"][0]["segments"]] == ["alice:1", "alice:2"]
     assert client.get("/projector/sheet/999999/").status_code == 404
     assert client.post(f"/projector/sheet/{archived.pk}/").status_code == 405
+
+
+def test_old_admin_addresses_of_the_moved_models_redirect_to_core(admin_client):
+    """A curator's bookmark from before Exhibit, Sheet and Device moved to core."""
+    for old, new in [
+        ("/admin/projector/exhibit/1/change/", "/admin/core/exhibit/1/change/"),
+        ("/admin/projector/sheet/?o=1", "/admin/core/sheet/?o=1"),
+        ("/admin/controller/device/", "/admin/core/device/"),
+    ]:
+        response = admin_client.get(old)
+        assert (response.status_code, response["Location"]) == (301, new)
+    assert admin_client.get("/admin/projector/openinghours/").status_code == 200
