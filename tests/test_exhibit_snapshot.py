@@ -1,5 +1,5 @@
 """Each exhibit setting is defined once: a model field, and the snapshot's field of the
-same name, which the loader fills by itself (projector/exhibit.py)."""
+same name, which the loader fills by itself (core/exhibit.py)."""
 
 from dataclasses import fields
 
