@@ -6,7 +6,7 @@ PORT ?= 8000
 POSTGRES_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help install run lan test test-sqlite test-postgres lint bench bench-quick bench-scaleout chaos ci clean
+.PHONY: help install run lan test test-sqlite test-postgres lint bench bench-quick bench-scaleout bench-wall chaos ci clean
 
 help:
 	@echo "make run    serve the installation on port $(PORT) (SQLite, in-memory layer)"
@@ -53,6 +53,10 @@ bench-quick: install
 
 bench-scaleout: install
 	$(BIN)/python -m bench.crowd --scale-out
+
+# The wall page's own ceiling: points a second at 55 fps, 1920x1080, headless Chromium.
+bench-wall: install
+	$(BIN)/python -m bench.wall_ceiling
 
 # The fault suite's scenarios (tests/faults/) in long forms, on PostgreSQL and Redis.
 chaos: install

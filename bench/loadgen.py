@@ -135,6 +135,7 @@ class Phone:
         self.ws = None
         self.stroke = 0
         self.closing = False
+        self.pace = 0.0  # seconds between messages the server asked for (0: our own)
 
     async def connect(self) -> None:
         cookie = await asyncio.to_thread(device_cookie, self.target)
@@ -165,6 +166,7 @@ class Phone:
                 message = orjson.loads(text)
                 kind = message.get("type")
                 if kind == "ack":
+                    self.pace = message.get("pace", 0) / 1000
                     seq = message["seq"]
                     cover(seq)
                     record.answered = max(record.answered, seq)
@@ -213,17 +215,20 @@ class Phone:
                 delay = next_at - clock_offset - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                last = next_at + MESSAGE_INTERVAL >= stroke_end
+                # A busy server's `pace`: fewer messages, the same points a second.
+                interval = max(MESSAGE_INTERVAL, self.pace)
+                per_message = round(POINTS_PER_MESSAGE * interval / MESSAGE_INTERVAL)
+                last = next_at + interval >= stroke_end
                 if first:
                     message = {
                         "type": "start",
                         "stroke": self.stroke,
                         "color": COLOR,
                         "width": WIDTH,
-                        "points": self.points(at, POINTS_PER_MESSAGE),
+                        "points": self.points(at, per_message),
                     }
                 else:
-                    count = 1 if last else POINTS_PER_MESSAGE
+                    count = 1 if last else per_message
                     kind = "end" if last else "points"
                     message = {
                         "type": kind,
@@ -232,7 +237,7 @@ class Phone:
                     }
                 await self.send(message, next_at, lags)
                 first = False
-                next_at += MESSAGE_INTERVAL
+                next_at += interval
                 if last:
                     break
             next_at += rng.uniform(*PAUSE_SECONDS)

@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-INSTALLATIONS = ("installation-1w", "installation-2w")
+INSTALLATIONS = ("installation-1w", "installation-2w")  # message for message; paced apart
 
 
 def _f(value, digits: int | None = None) -> str:

@@ -145,13 +145,16 @@ class System:
 class Installation(System):
     """The installation, started exactly as the Procfile's web line says, with Redis."""
 
-    def __init__(self, workers: int = 1, layer: str = "pubsub") -> None:
+    def __init__(self, workers: int = 1, layer: str = "pubsub", paced: bool = False) -> None:
         super().__init__()
         self.workers = workers
         self.layer = layer
-        suffix = "" if layer == "pubsub" else f"-{layer}"
+        self.paced = paced
+        suffix = ("" if layer == "pubsub" else f"-{layer}") + ("-paced" if paced else "")
         self.name = f"installation-{workers}w{suffix}"
-        self.label = f"the installation, {workers} worker(s), {layer} layer"
+        self.label = f"the installation, {workers} worker(s), {layer} layer" + (
+            ", phones paced by the server when busy" if paced else ""
+        )
         self.server: Server | None = None
 
     @property
@@ -168,11 +171,11 @@ class Installation(System):
     def start(self, pages: bool = True) -> None:
         # "memory": the in-memory channel layer, no Redis (one process only).
         url = None if self.layer == "memory" else self._start_redis()
-        self.server = BenchServer(
-            workers=self.workers,
-            redis_url=url,
-            env=production_env(self.layer),
-        )
+        env = production_env(self.layer)
+        # Unpaced rows compare message for message with the references; the paced row
+        # is the product's default, asking phones for fewer, fuller messages when busy.
+        env["WALL_MESSAGE_BUDGET"] = env.get("WALL_MESSAGE_BUDGET", "1500") if self.paced else "0"
+        self.server = BenchServer(workers=self.workers, redis_url=url, env=env)
         self.server.collect_static()
         self.server.start()
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from controller.ack_ledger import AckLedger, ClientSeqs
 from controller.claims import Claim
 from controller.ink import InkLedger, MessageRate
+from controller.pace import PaceMeter
 from core import close_codes
 from core.frames import AcceptedSegment
 from core.messages import (
@@ -42,6 +43,7 @@ class SessionHost(Protocol):
     exhibit: ExhibitSnapshot
     ink: InkLedger
     acks: AckLedger
+    pace: PaceMeter
 
     def message_rate(self, device: str) -> MessageRate: ...
 
@@ -89,7 +91,9 @@ class DrawingSession:
         the process sends what `take_acks` allows every ACK_SECONDS.
         """
         host = self.host
-        over_rate = not host.message_rate(self.device).allow(time.monotonic())
+        now = time.monotonic()
+        over_rate = not host.message_rate(self.device).allow(now)
+        host.pace.heard(self.device, now)
         try:
             message = parse_message(text, data, host.exhibit.limits)
         except ProtocolError as error:
@@ -266,7 +270,10 @@ class DrawingSession:
         return self.seqs is not None and self.seqs.handled > self.acked_sent
 
     def _ink_ack(self, seq: int) -> dict:
-        return {"type": "ack", "seq": seq, "ink": round(self.host.ink.level(self.device), 1)}
+        ack = {"type": "ack", "seq": seq, "ink": round(self.host.ink.level(self.device), 1)}
+        if self.host.pace.pace is not None:
+            ack["pace"] = self.host.pace.pace  # busy: fewer, fuller messages, please
+        return ack
 
     def _violation(self, error: ProtocolError) -> list[dict]:
         """Count a bad message and answer it; one with a seq is consumed (never resent),

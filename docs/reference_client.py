@@ -56,6 +56,7 @@ class Phone:
         self._reader: asyncio.Task | None = None
         self._changed = asyncio.Event()
         self._gap_resent: int | None = None
+        self.pace = 0  # ms between messages a busy server asks for (0: the phone's own pace)
 
     # -- the connection --------------------------------------------------------------
 
@@ -179,6 +180,8 @@ class Phone:
             self.welcome = message
         elif kind == "ack" or (kind == "error" and "seq" in message):
             self._settled(message["seq"])  # cumulative: everything up to it is done
+            if kind == "ack":
+                self.pace = message.get("pace", 0)  # whoever sends strokes gathers points
         elif kind == "error" and message.get("code") == "seq_gap":
             expected = message["expected"]
             if expected != self._gap_resent:  # one resend per gap, not one per message

@@ -29,6 +29,7 @@ from controller.claims import ClientClaims
 from controller.colors import color_pick
 from controller.ink import InkLedger, MessageRate
 from controller.ink_store import ink_store_for
+from controller.pace import PaceMeter
 from core import close_codes
 from core.control import CONTROL_GROUP
 from core.exhibit import ExhibitSnapshot, exhibit_snapshot_load
@@ -109,6 +110,7 @@ class Runtime:
         self.rates: LRU = LRU(100_000)  # device -> MessageRate
         self.strokes: LRU = LRU(100_000)  # client -> {stroke: (color, width)}
         self.acks = AckLedger()
+        self.pace = PaceMeter(budget=settings.MESSAGE_BUDGET)
         self.ack_pacer = AckPacer(self.acks)
         self.claims = ClientClaims(
             stored=BatchedLookup(_clients_stored, default=list), redis_url=settings.REDIS_URL

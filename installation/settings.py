@@ -234,6 +234,9 @@ STORE_PROCESS = os.environ.get("WALL_STORE_PROCESS", "1") != "0"
 STORE_BACKLOG_MAX = int(os.environ.get("WALL_STORE_BACKLOG_MAX", "50000"))
 # A connection that has not said hello by then is closed (4001, docs/protocol.md).
 HELLO_TIMEOUT = float(os.environ.get("WALL_HELLO_TIMEOUT", "10"))
+# Messages a second a process takes at phones' own pace; past it phones are asked to
+# send fewer, fuller messages (controller/pace.py). 0: never ask.
+MESSAGE_BUDGET = int(os.environ.get("WALL_MESSAGE_BUDGET", "1500"))
 DEVICE_COOKIE = "wall_device"
 
 LOGGING = {

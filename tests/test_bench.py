@@ -12,7 +12,13 @@ import sys
 from bench.report import COLUMNS
 from tests.parts import ROOT, missing
 
-SYSTEMS = {"installation-1w", "installation-2w", "seed-design", "bare-relay"}
+SYSTEMS = {
+    "installation-1w",
+    "installation-2w",
+    "installation-2w-paced",
+    "seed-design",
+    "bare-relay",
+}
 
 
 def test_tiny_run_writes_table_csv_plot_and_summary(tmp_path):

@@ -384,3 +384,31 @@ async def test_an_open_stroke_continues_after_a_restart_with_its_header(start_se
     assert not [m for m in p.received[since:] if m["type"] == "error"], p.received[since:]
     assert {f"{p.client}:{seq}" for seq in drawn} <= sheet_keys(server).keys()
     await p.close()
+
+
+# -- a busy process asks for fewer, fuller messages ----------------------------------------
+
+
+async def test_acks_carry_pace_while_the_process_is_busy_and_drop_it_when_quiet():
+    # A budget of 30 messages a second: one phone at its own pace fills it.
+    server = Server(env={"WALL_MESSAGE_BUDGET": "30"})
+    server.start()
+    try:
+        phones = [await phone(server) for _ in range(3)]
+        for stroke, p in enumerate(phones, start=1):
+            await p.start(stroke, COLOR, WIDTH, [[0.5, 0.5]])
+        await asyncio.sleep(1.1)  # the window in which three phones sent ends
+        seq = await phones[0].points(1, [[0.6, 0.6]])
+        await phones[0].wait_acked(seq)
+        ack = [m for m in phones[0].received if m["type"] == "ack"][-1]
+        assert ack["pace"] == 100  # 30 a second shared by 3 phones: one each 100 ms
+        assert phones[0].pace == 100
+        await asyncio.sleep(2.2)  # a quiet spell: the crowd has gone
+        seq = await phones[0].end(1, [[0.7, 0.7]])
+        await phones[0].wait_acked(seq)
+        ack = [m for m in phones[0].received if m["type"] == "ack"][-1]
+        assert "pace" not in ack and phones[0].pace == 0
+    finally:
+        for p in phones:
+            await p.close()
+        server.close()

@@ -1,8 +1,11 @@
 """The phone page in Chromium with a phone profile and real touch input: it draws,
 reaches the wall, ignores a second finger, and never scrolls or zooms."""
 
+import time
+
 import pytest
 
+from tests.parts import wait_for
 from tests.phone_pad import (
     Touch,
     open_phone,
@@ -163,3 +166,29 @@ def test_the_phone_says_when_a_stroke_is_on_the_wall(start_server, browser, devi
     page.wait_for_function("window.landedShown", timeout=2000)
     assert page.evaluate("window.landedShown") == "On the wall ✓"
     page.context.close()
+
+
+def test_a_busy_server_gets_fewer_fuller_messages_and_every_point(start_server, browser, devices):
+    server = start_server(env={"WALL_MESSAGE_BUDGET": "1"})  # one drawing phone is a crowd
+    page = open_phone(browser, devices, server)
+    touch = Touch(page)
+
+    def slow_stroke(y: float) -> float:
+        """40 moves, one each 50 ms or more (unpaced: a message a move); its seconds."""
+        began = time.monotonic()
+        touch.send("touchStart", [pad_at(page, 0.1, y)])
+        for i in range(1, 41):
+            touch.send("touchMove", [pad_at(page, 0.1 + 0.8 * i / 40, y)])
+            page.wait_for_timeout(50)
+        touch.send("touchEnd", [])
+        return time.monotonic() - began
+
+    slow_stroke(0.3)  # the server hears its crowd and asks for its slowest pace
+    wait_for(lambda: page.evaluate("window.phone.pace") == 200, 10, "the ask for pace 200")
+    seconds = slow_stroke(0.7)
+    segments = wall_has_everything_drawn(page, server, "both strokes, every point")
+    last = [s for s in segments if s["stroke"] == max(x["stroke"] for x in segments)]
+    # One message each 200 ms at most (and the end), far fewer than one a move.
+    assert len(last) <= seconds / 0.2 + 2 and len(last) < 30, (len(last), seconds)
+    xs = [p[0] for s in last for p in s["points"]]
+    assert min(xs) == pytest.approx(0.1, abs=0.03) and max(xs) == pytest.approx(0.9, abs=0.03)

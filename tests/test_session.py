@@ -4,6 +4,7 @@ no database. What a phone is told, and when, follows from the ledger and the hos
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from controller.ack_ledger import AckLedger
 from controller.claims import Claim
 from controller.ink import InkLedger, MessageRate
+from controller.pace import PaceMeter
 from controller.session import CloseConnection, DrawingSession
 from core.exhibit import ExhibitSnapshot
 from core.frames import AcceptedSegment
@@ -29,6 +31,7 @@ class StandInHost:
     )
     ink: InkLedger = field(default_factory=lambda: InkLedger(rate=240.0, burst=480.0))
     acks: AckLedger = field(default_factory=AckLedger)
+    pace: PaceMeter = field(default_factory=lambda: PaceMeter(budget=0))
     drawn: list[AcceptedSegment] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     strokes: dict[str, dict[int, tuple[str, float]]] = field(default_factory=dict)
@@ -154,3 +157,18 @@ def test_many_bad_messages_close_the_connection():
         for _ in range(30):
             send(s, type="nonsense")
     assert closed.value.code == 1008
+
+
+def test_acks_ask_for_fewer_fuller_messages_only_while_the_process_is_busy():
+    host = StandInHost(pace=PaceMeter(budget=60, window=0.05))  # two phones' worth
+    phones = [session(host, device=f"d_{n}", client=f"client-{n}") for n in range(3)]
+    stroke = {"stroke": 1, "color": PALETTE[0], "width": 0.006, "points": [[0.5, 0.5]]}
+    for s in phones:
+        send(s, type="start", seq=1, **stroke)
+    host.commit()
+    assert "pace" not in phones[0].take_acks(now=1.0, keepalive=2.0)[0]  # nothing measured yet
+    time.sleep(0.06)  # the window in which three phones sent ends with the next message
+    for s in phones:
+        send(s, type="points", seq=2, stroke=1, points=[[0.6, 0.6]])
+    host.commit()
+    assert phones[1].take_acks(now=2.0, keepalive=2.0)[0]["pace"] == 50  # 60 a second / 3

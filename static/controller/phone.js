@@ -75,6 +75,8 @@
   var pointer = null; // the one pointer that draws: {id}
   var stroke = null; // the stroke being drawn (an outbox stroke)
   var pending = []; // its points not yet batched
+  var pace = 0; // ms between messages a busy server asked for (0: our own pace)
+  var batchedAt = 0;
   var local = []; // strokes drawn here, normalised, for redraws
   var dry = false; // out of ink: the line stopped
   var drawn = 0;
@@ -449,9 +451,13 @@
   // -- sending -----------------------------------------------------------------
 
   function pump() {
-    if (stroke && pending.length) batch(false);
-    if (!socket || socket.readyState !== 1 || !welcomed || !canDraw()) return;
     var t = now();
+    // A busy server asks for fewer, fuller messages: gather the points meanwhile.
+    if (stroke && pending.length && t - batchedAt >= pace) {
+      batch(false);
+      batchedAt = t;
+    }
+    if (!socket || socket.readyState !== 1 || !welcomed || !canDraw()) return;
     var head;
     while ((head = outbox.head())) {
       var n = head.points.length;
@@ -604,6 +610,7 @@
       // A stroke is whole on the wall (stored): a brief sign, so the visitor knows.
       if ((outbox.stats.landed || 0) > landed && !m.dropped) flashLanded();
       if (typeof m.ink === "number") ink.anchor(m.ink, outbox.inFlight(), now());
+      pace = typeof m.pace === "number" ? m.pace : 0;
       if (m.dropped === "out_of_ink") showHint(say("out_of_ink"), true);
       // The server's storage has been down so long its backlog is full: not drawn.
       if (m.dropped === "storage_full") showHint(say("storage_full"), true);
@@ -751,6 +758,7 @@
     get connects() { return connects; },
     get headers() { return outbox.stats.headers || 0; },
     get gaps() { return outbox.stats.errors.seq_gap || 0; },
+    get pace() { return pace; },
     /* Test hook: close the socket as a server would (code) without telling it. */
     drop: function () { drop("test"); },
     get color() { return color; },
