@@ -26,7 +26,7 @@ def test_a_swipe_on_a_phone_appears_on_the_wall(start_server, browser, devices):
     phone = open_phone(browser, devices, server)
     Touch(phone).swipe(pad_at(phone, 0.2, 0.3), pad_at(phone, 0.8, 0.7), steps=25)
     phone.wait_for_function("window.phone.outbox === 0")  # everything acknowledged
-    wall.wait_for_function("window.wall.sync.known.size >= 2", timeout=15000)
+    wall.wait_for_function("window.wall.sync.keyCount >= 2", timeout=15000)
     wall.wait_for_timeout(300)  # the next animation frame paints the buffer
     after = inked(canvas_image(wall))
     assert after > before + 50, (before, after)

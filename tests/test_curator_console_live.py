@@ -71,7 +71,7 @@ def test_console_shows_a_stroke_and_blocks_its_phone(start_server, browser):
         phones.run(line(bob, 0.7, "#f94144"))
 
         # Both strokes reach the thumbnail within seconds, from the live feed.
-        page.wait_for_function("window.curatorConsole.sync.strokes.size === 2", timeout=10000)
+        page.wait_for_function("window.curatorConsole.sync.strokeCount === 2", timeout=10000)
         pixel = page.evaluate(
             """() => {
               const c = document.getElementById('thumb');
@@ -149,6 +149,38 @@ def test_colour_picker_changes_the_palette_on_a_connected_phone(start_server, br
         ack = phones.run(phone.wait_acked(phones.run(phone.start([[0.5, 0.5]], color="#12ab34"))))
         assert "dropped" not in ack and not phone.errors
         phones.run(phone.close())
+        page.close()
+    finally:
+        phones.close()
+
+
+@pytest.mark.timeout(120)
+def test_console_comes_back_with_the_walls_backoff_after_a_restart(start_server, browser):
+    """The console's feed reconnects through static/reconnect.js, as the walls do:
+    back and live soon after the server answers again, its strokes still there."""
+    server = start_server(workers=1)
+    Curator(server)
+    phones = PhoneLoop()
+    try:
+        page = curator_page(browser, server)
+        page.wait_for_function("document.getElementById('link').textContent === 'Live.'")
+        alice = PhoneClient(server.ws, server.origin, cookie=phone_cookie(server))
+        phones.run(alice.connect())
+        phones.run(line(alice, 0.4, "#277da1"))
+        phones.run(alice.close())
+        page.wait_for_function("window.curatorConsole.sync.strokeCount === 1", timeout=10000)
+
+        server.stop()
+        page.wait_for_function(
+            "document.getElementById('link').textContent.startsWith('Live feed lost')",
+            timeout=10000,
+        )
+        page.wait_for_timeout(3000)  # several failed tries: the backoff at its ceiling
+        server.start()
+        page.wait_for_function(
+            "document.getElementById('link').textContent === 'Live.'", timeout=10000
+        )
+        assert page.evaluate("window.curatorConsole.sync.strokeCount") == 1
         page.close()
     finally:
         phones.close()

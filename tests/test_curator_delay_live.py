@@ -94,7 +94,7 @@ def test_a_pending_stroke_is_removed_from_the_console_before_any_wall_sees_it(
         page.wait_for_function(
             "window.curatorConsole.pending().size === 1", timeout=(DELAY - 2) * 1000
         )
-        assert page.evaluate("window.curatorConsole.sync.strokes.size") == 0
+        assert page.evaluate("window.curatorConsole.sync.strokeCount") == 0
         assert page.is_visible("#pending-note")
         assert "waiting" in page.text_content("#pending-note")
         assert wall.of(alice) == [], "no wall has it during the delay"
@@ -125,7 +125,7 @@ def test_a_pending_stroke_is_removed_from_the_console_before_any_wall_sees_it(
         if left > 0:
             time.sleep(left)
         assert wall.of(alice) == [], "a removed stroke is never shown"
-        page.wait_for_function("window.curatorConsole.sync.strokes.size === 1")
+        page.wait_for_function("window.curatorConsole.sync.strokeCount === 1")
         page.wait_for_function("window.curatorConsole.pending().size === 0")
 
         for client in (alice, bob):

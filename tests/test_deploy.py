@@ -244,6 +244,32 @@ def test_pages_load_hashed_compressed_static_files(production, page):
     assert compressed, f"no compressed variant served for {refs}"
 
 
+MODULE_IMPORT = re.compile(r"""\bfrom\s*["'](\.\.?/[^"']+)["']""")
+
+
+def test_the_walls_modules_import_each_other_by_their_hashed_names(static_root):
+    """The page links wall.js by its hashed name; the modules it imports must be
+    hashed too, or a cached sync.js from the last release would run with the new
+    wall.js (installation/static_storage.py)."""
+    manifest = json.loads((Path(static_root) / "staticfiles.json").read_text())["paths"]
+    seen, todo = set(), [manifest["projector/wall.js"]]
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        text = (Path(static_root) / name).read_text()
+        for relative in MODULE_IMPORT.findall(text):
+            imported = os.path.normpath(Path(name).parent / relative)
+            assert HASHED.search(imported), f"{name} imports {relative}, not a hashed name"
+            assert (Path(static_root) / imported).is_file(), imported
+            if imported not in seen:
+                todo.append(imported)
+    assert manifest["projector/sync.js"] in seen
+    assert manifest["projector/timeline.js"] in seen
+    assert manifest["reconnect.js"] in seen, "the module shared with the phone"
+    p5 = (Path(static_root) / manifest["vendor/p5/p5.min.js"]).read_bytes()
+    assert p5 == (ROOT / "static" / "vendor" / "p5" / "p5.min.js").read_bytes(), "as shipped"
+
+
 @pytest.mark.database
 @pytest.mark.parametrize("path", ["/ws/draw/", "/ws/wall/"])
 async def test_websocket_origin_is_checked_against_the_public_host(production, path):

@@ -3,20 +3,16 @@ page.evaluate: the first retry goes at once, then capped full-jitter backoff; a
 waiting client is back within 1.5 s (p95) of the server answering; a stall is
 measured from the oldest unanswered message, so a visitor's pause is not a stall."""
 
-from pathlib import Path
-
 import pytest
+
+from tests.js_modules import module_page, static_server  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
-
 
 @pytest.fixture
-def page(browser):
-    page = browser.new_page()
-    page.set_content("<!doctype html><title>reconnect</title>")
-    page.add_script_tag(path=str(STATIC / "reconnect.js"))
+def page(browser, static_server):  # noqa: F811 (the fixture above)
+    page = module_page(browser, static_server, Reconnect="reconnect.js")
     yield page
     page.close()
 

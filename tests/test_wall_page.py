@@ -99,7 +99,7 @@ def ink_mask(image: Image.Image, color: str, tolerance: int = 40) -> set[tuple[i
 
 def wait_for_keys(page, keys: set[str], timeout: float = 20000) -> None:
     page.wait_for_function(
-        "keys => keys.every((k) => window.wall.sync.known.has(k))",
+        "keys => keys.every((k) => window.wall.sync.has(k))",
         arg=sorted(keys),
         timeout=timeout,
     )

@@ -1,11 +1,9 @@
 """The wall's merge and sequence rules (static/projector/sync.js), run in Chromium
 against a scripted sheet endpoint: gaps, the stored watermark, buffering, reset."""
 
-from pathlib import Path
-
 import pytest
 
-SYNC_JS = Path(__file__).resolve().parent.parent / "static" / "projector" / "sync.js"
+from tests.js_modules import module_page, static_server  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +13,7 @@ HARNESS = """
 window.makeSync = (sheets) => {
   const log = {fetches: [], drawn: [], clears: 0, redraws: 0, presence: null};
   let answer = 0;
-  const sync = new WallSync({
+  const sync = new Sync.WallSync({
     resyncDelay: 5,
     fetchSheet: async (origins) => {
       log.fetches.push(origins);
@@ -44,10 +42,8 @@ window.sheetOf = (id, stored, keys) => ({
 
 
 @pytest.fixture
-def page(browser):
-    page = browser.new_page()
-    page.set_content("<!doctype html><title>sync</title>")
-    page.add_script_tag(path=str(SYNC_JS))
+def page(browser, static_server):  # noqa: F811 (the fixture above)
+    page = module_page(browser, static_server, Sync="projector/sync.js")
     page.add_script_tag(content=HARNESS)
     yield page
     page.close()
@@ -62,8 +58,8 @@ def test_a_sequence_gap_resyncs_and_brings_the_missing_segment(page):
           sync.handle(frame("w", 3, ["a:3"]));  // frame 2 (with a:2) was dropped
           const before = {...sync.stats};
           await settle(100);
-          return {before, after: sync.stats, keys: [...sync.known].sort(),
-                  strokes: sync.strokes.get("a:1").segments.map((s) => s.key), log};
+          return {before, after: sync.stats, keys: sync.keys(),
+                  strokes: sync.stroke("a:1").segments.map((s) => s.key), log};
         }"""
     )
     assert result["before"]["gaps"] == 1
@@ -85,8 +81,8 @@ def test_first_frame_beyond_the_stored_watermark_refetches_until_stored(page):
           await sync.connected({type: "hello", sheet: 1, server_time: Date.now()});
           sync.handle(frame("w", 7, ["a:3"]));
           await settle(200);
-          return {stats: sync.stats, keys: [...sync.known].sort(), fetches: log.fetches.length,
-                  needed: sync.needed.size};
+          return {stats: sync.stats, keys: sync.keys(), fetches: log.fetches.length,
+                  needed: sync.missingOrigins};
         }"""
     )
     assert result["stats"]["gaps"] == 0, "a first frame is not a gap"
@@ -124,7 +120,7 @@ def test_reset_clears_and_ignores_frames_of_the_old_sheet(page):
           await sync.handle({type: "reset", sheet: 2});
           sync.handle(frame("w", 1, ["a:9"], 1));  // late frame for the archived sheet
           sync.handle(frame("w", 2, ["b:1"], 2));
-          return {sheet: sync.sheet, keys: [...sync.known], clears: log.clears,
+          return {sheet: sync.sheet, keys: sync.keys(), clears: log.clears,
                   stale: sync.stats.framesStale};
         }"""
     )
@@ -140,7 +136,7 @@ def test_redraw_drops_removed_strokes(page):
           const {sync, log} = makeSync([sheetOf(1, {}, ["a:1", "a:2"]), sheetOf(1, {}, [])]);
           await sync.connected({type: "hello", sheet: 1, server_time: Date.now()});
           await sync.handle({type: "redraw", sheet: 1, reason: "removed"});
-          return {keys: [...sync.known], redraws: log.redraws, clears: log.clears};
+          return {keys: sync.keys(), redraws: log.redraws, clears: log.clears};
         }"""
     )
     assert result["keys"] == []

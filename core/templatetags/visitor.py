@@ -121,7 +121,7 @@ def phone_strings() -> dict:
 
 @register.simple_tag
 def wall_strings() -> dict:
-    """What static/projector/wall.js says, in the active language (nothing for
+    """What the wall says (static/projector/words.js), in the active language (nothing for
     English: the page has those words)."""
     if _english():
         return {}
