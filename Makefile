@@ -60,7 +60,7 @@ bench-wall: install
 
 # The fault suite's scenarios (tests/faults/) in long forms, on PostgreSQL and Redis.
 chaos: install
-	$(BIN)/python -m bench.chaos
+	$(BIN)/python -m tests.faults.chaos
 
 ci:
 	bash .ci/run

@@ -1,9 +1,8 @@
-"""The real parts the benchmark starts: a redis-server on a free port and the
-installation from the Procfile's web line.
+"""The real parts the tests and the benchmark start: a uvicorn from the Procfile's web
+line, a redis-server on a free port, a fresh PostgreSQL database, Chromium.
 
-A copy of what the benchmark needs from tests/parts.py (Server, RedisServer,
-free_port, wait_for, the Chromium flags), without pytest: the benchmark must not
-import the test suite. tests/parts.py keeps its own (skip-or-fail) versions.
+One definition for both (plain code, no pytest): a part this machine lacks raises
+PartMissing, which tests/parts.py turns into a skip, or a failure in CI.
 """
 
 from __future__ import annotations
@@ -18,25 +17,24 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 from installation.procfile import procfile_command
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 class PartMissing(RuntimeError):
-    """A part the benchmark needs (redis-server) is not on this machine."""
+    """A part this machine does not have (redis-server, PostgreSQL, Chromium)."""
+
+    def __init__(self, part: str, why: str) -> None:
+        super().__init__(f"{part} is not available: {why}")
+        self.part, self.why = part, why
 
 
 def free_port() -> int:
@@ -56,15 +54,15 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.05):
 
 
 class RedisServer:
-    """A redis-server of the benchmark's own, on a free port."""
+    """A redis-server of one's own, on a free port; can be stopped and restarted."""
 
     def __init__(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            raise PartMissing("redis-server is not on PATH")
+            raise PartMissing("redis-server", "not on PATH")
         self.binary = binary
         self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="bench-redis-")
+        self.dir = tempfile.mkdtemp(prefix="wall-redis-")
         self.process: subprocess.Popen | None = None
 
     @property
@@ -110,6 +108,30 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class PostgresDatabase:
+    """A fresh database on the machine's PostgreSQL server, dropped afterwards."""
+
+    def __init__(self) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise PartMissing("PostgreSQL", "psycopg is not installed") from None
+        self.name = f"wall_test_{uuid.uuid4().hex[:10]}"
+        try:
+            with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}"')
+        except psycopg.OperationalError as error:
+            raise PartMissing("PostgreSQL", str(error).strip()) from error
+        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+        self.url = f"{base}/{self.name}"
+
+    def drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
 class Server:
     """The installation, started exactly as the Procfile's web line says."""
 
@@ -122,7 +144,7 @@ class Server:
         env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
-        self.workdir = tempfile.mkdtemp(prefix="bench-server-")
+        self.workdir = tempfile.mkdtemp(prefix="wall-server-")
         self.env = {
             **os.environ,
             "PORT": str(self.port),
@@ -193,11 +215,18 @@ class Server:
         except OSError:
             return False
 
+    def get(self, path: str, headers: dict[str, str] | None = None, timeout: float = 10):
+        request = urllib.request.Request(self.http + path, headers=headers or {})
+        return urllib.request.urlopen(request, timeout=timeout)
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int | None:
         if self.process is None:
             return None
         with contextlib.suppress(ProcessLookupError):
-            self.process.send_signal(sig)
+            if sig == signal.SIGKILL:
+                os.killpg(self.process.pid, sig)
+            else:
+                self.process.send_signal(sig)
         try:
             code = self.process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -214,3 +243,20 @@ class Server:
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def chromium_path() -> str:
+    if not os.path.exists(CHROMIUM):
+        raise PartMissing("Chromium", f"{CHROMIUM} does not exist (apt-get install chromium)")
+    return CHROMIUM
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]

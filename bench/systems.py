@@ -22,13 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The benchmark measures throughput, not admission: let every phone draw.
 BENCH_EXHIBIT = (
-    "from projector.models import Exhibit; Exhibit.objects.filter(pk=1).delete(); "
+    "from core.models import Exhibit; Exhibit.objects.filter(pk=1).delete(); "
     "Exhibit.objects.create(pk=1, max_drawing=100000)"
 )
 # The phones' view of the wall switched off (projector.view), to measure what it costs.
-VIEW_OFF = (
-    "from projector.models import Exhibit; Exhibit.objects.filter(pk=1).update(phone_view=False)"
-)
+VIEW_OFF = "from core.models import Exhibit; Exhibit.objects.filter(pk=1).update(phone_view=False)"
 _shared = {"dir": "", "template": ""}
 
 

@@ -36,7 +36,7 @@ TICK = 0.025  # the Mixer's tick: one frame per process per tick
 STEPS = [4_000, 16_000, 32_000, 64_000, 96_000, 128_000, 160_000, 192_000, 256_000, 384_000]
 QUICK_STEPS = [2_000, 16_000]
 STROKES = 40  # strokes drawn at once: a busy room
-GROUP = "projector"  # projector.frames.PROJECTOR_GROUP (kept literal: bench imports no app)
+GROUP = "projector"  # core.frames.PROJECTOR_GROUP (kept literal: bench imports no app)
 WALL_COUNTERS = """() => ({
   frames: window.wall.stats.framesApplied,
   points: window.wall.state.pointsPerSecond,

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 TIMEOUT = 1.0  # a slow Redis or database must not hold a hello for long
 TTL_SECONDS = 30 * 24 * 3600  # as long as an exhibit runs
 
-# client -> [(device, highest stored seq)] from the database (projector.storage).
+# client -> [(device, highest stored seq)] from the database (core.storage).
 StoredLookup = Callable[[str], Awaitable[list[tuple[str, int]]]]
 
 

@@ -15,14 +15,14 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from controller import close_codes
 from controller.devices import device_fallback, device_from_scope
-from controller.messages import Hello, Undo
 from controller.session import CloseConnection, DrawingSession
+from core import close_codes
+from core.frames import encode
+from core.messages import Hello, Undo
 from installation.outlet import Outlet, transport_abort
 from installation.runtime import runtime_get
 from installation.websocket import Released, SocketOnlyConsumer
-from projector.frames import encode
 
 log = logging.getLogger(__name__)
 

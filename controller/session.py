@@ -8,11 +8,14 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from controller import close_codes
 from controller.ack_ledger import AckLedger, ClientSeqs
 from controller.claims import Claim
 from controller.ink import InkLedger, MessageRate
-from controller.messages import (
+from controller.pace import PaceMeter
+from controller.undo import DrawnStroke, RecentStrokes, undo_refusal
+from core import close_codes
+from core.frames import AcceptedSegment, HiddenStroke
+from core.messages import (
     Hello,
     Ping,
     ProtocolError,
@@ -23,12 +26,9 @@ from controller.messages import (
     Undo,
     parse_message,
 )
-from controller.pace import PaceMeter
-from controller.undo import DrawnStroke, RecentStrokes, undo_refusal
-from projector.frames import AcceptedSegment, HiddenStroke
 
 if TYPE_CHECKING:  # the snapshot's loader reads the database; the session never does
-    from projector.exhibit import ExhibitSnapshot
+    from core.exhibit import ExhibitSnapshot
 
 # More bad messages than this within the window closes the connection (1008).
 VIOLATION_LIMIT = 20

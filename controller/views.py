@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from controller.devices import MAX_AGE, device_new, device_sign, device_unsign
-from projector.exhibit_cache import exhibit_for_page
+from core.exhibit_cache import exhibit_for_page
 
 
 def phone_boot() -> dict:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from controller.ack_ledger import AckLedger
-from projector.frames import StoredBatch
+from core.frames import StoredBatch
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from core.control import CONTROL_GROUP
+
 log = logging.getLogger(__name__)
 
-CONTROL_GROUP = "control"
 GROUP_REJOIN_SECONDS = 3600.0  # well inside channels-redis's 24 h group expiry
 
 

@@ -23,7 +23,6 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import connection
 
-from controller import close_codes
 from controller.ack_ledger import AckLedger
 from controller.admission import Admission
 from controller.claims import ClientClaims
@@ -32,19 +31,21 @@ from controller.ink import InkLedger, MessageRate
 from controller.ink_store import ink_store_for
 from controller.pace import PaceMeter
 from controller.undo import DrawnStroke, RecentStrokes
+from core import close_codes
+from core.control import CONTROL_GROUP
+from core.exhibit import ExhibitSnapshot, exhibit_snapshot_load
+from core.exhibit_cache import exhibit_remember
+from core.frames import PROJECTOR_GROUP, AcceptedSegment, HiddenStroke, encode, stroke_key
+from core.storage import SegmentWriter, clients_stored, stroke_stored
 from installation.acks import AckPacer
-from installation.control import CONTROL_GROUP, ControlListener
+from installation.control import ControlListener
 from installation.fanout import WallFanout
 from installation.line import Line
 from installation.lookups import BatchedLookup
 from projector.archiver import Archiver
-from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
-from projector.exhibit_cache import exhibit_remember
 from projector.fairshare import process_budgets
-from projector.frames import PROJECTOR_GROUP, AcceptedSegment, HiddenStroke, encode, stroke_key
 from projector.hours import hours_loop
 from projector.mixer import Mixer
-from projector.storage import SegmentWriter, clients_stored, stroke_stored
 from projector.view import VIEW_SECONDS, ViewCollector, view_budget
 from projector.view_cache import view_cache_forget
 
@@ -546,7 +547,7 @@ async def _clients_stored(clients: list[str]) -> dict[str, list[tuple[str, int]]
 
 
 def _hide_and_close(device: str, sheet: int) -> None:
-    from projector.models import Segment
+    from core.models import Segment
 
     try:
         Segment.objects.filter(sheet_id=sheet, device=device, removed=False).update(removed=True)
@@ -595,10 +596,3 @@ async def runtime_stop() -> None:
 
 def runtime_peek() -> Runtime | None:
     return _runtime
-
-
-async def control_broadcast(**details: str) -> None:
-    """Tell every process to re-read the exhibit (after a curator change); `removed`
-    names a phone whose strokes the curator removed."""
-    layer = get_channel_layer()
-    await layer.group_send(CONTROL_GROUP, {"type": "exhibit.changed", **details})

@@ -71,8 +71,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "core",
     "controller",
     "projector",
+    "curator",
 ]
 
 MIDDLEWARE = [

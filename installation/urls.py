@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.http import HttpResponseRedirect
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from controller import views as controller_views
 from installation.health import healthz
@@ -24,5 +25,11 @@ urlpatterns = [
     path("projector/join.svg", projector_views.join_qr, name="join-qr"),
     path("poster/", projector_views.poster, name="poster"),
     path("healthz", healthz, name="healthz"),
+    # Exhibit, Sheet and Device moved to core (docs/decisions.md, "One core"): curators'
+    # bookmarks to their old admin pages still arrive.
+    re_path(
+        r"^admin/(?:projector|controller)/(?P<rest>(?:exhibit|sheet|device)/.*)$",
+        RedirectView.as_view(url="/admin/core/%(rest)s", permanent=True, query_string=True),
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ permissions) and calls a service in projector.moderation.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from django import forms
@@ -23,23 +24,17 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core.models import Exhibit, Sheet
+from installation.runtime import runtime_peek
 from projector.console import (
     console_context,
-    process_numbers,
     sheet_picture_svg,
     sheets_with_phones,
 )
 from projector.exhibit_fields import AspectRatioField, BrushesField, DelayField, PaletteField
 from projector.export import PNG_WIDTH, sheet_png, sheet_svg
 from projector.hours import hours_next
-from projector.models import (
-    ClosedDay,
-    Exhibit,
-    OpeningHours,
-    ScheduleState,
-    Sheet,
-    Timelapse,
-)
+from projector.models import ClosedDay, OpeningHours, ScheduleState, Timelapse
 from projector.moderation import exhibit_pause, exhibit_reset, exhibit_update
 from projector.timelapse import (
     FPS as TIMELAPSE_FPS,
@@ -53,6 +48,8 @@ from projector.timelapse import (
 from projector.timelapse import (
     SECONDS as TIMELAPSE_SECONDS,
 )
+
+log = logging.getLogger(__name__)
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 REPLAY_SPEEDS = (1, 4, 16, 60)
@@ -127,11 +124,26 @@ EXHIBIT_EDITABLE = tuple(
 )
 
 
+def process_numbers() -> dict | None:
+    """This process's live numbers, for the page's first paint (the page then adds up
+    every process's presence reports). None if this process has no runtime, or its
+    shape is not one this knows: the console must never fail for a number."""
+    runtime = runtime_peek()
+    if runtime is None:
+        return None
+    try:
+        stats = runtime.stats()
+        return {"origin": stats.origin, "connected": stats.phones, "drawing": stats.drawing}
+    except Exception:
+        log.warning("this process's live numbers are not readable", exc_info=True)
+        return None
+
+
 def language_choices() -> list[tuple[str, str]]:
     """The languages the pages speak, each named in itself and in English."""
     from django.utils.translation import get_language_info
 
-    from controller.templatetags.visitor import LANGUAGES
+    from core.templatetags.visitor import LANGUAGES
 
     choices = []
     for code in LANGUAGES:
@@ -254,7 +266,7 @@ class ExhibitAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         """There is one exhibit: the list goes straight to its form."""
         exhibit = Exhibit.load()
-        return HttpResponseRedirect(reverse("admin:projector_exhibit_change", args=[exhibit.pk]))
+        return HttpResponseRedirect(reverse("admin:core_exhibit_change", args=[exhibit.pk]))
 
     def save_model(self, request, obj, form, change) -> None:
         exhibit_update(exhibit=obj)
@@ -280,7 +292,7 @@ class ExhibitAdmin(admin.ModelAdmin):
             return HttpResponse("You may not change the exhibit.", status=403)
         exhibit_pause(paused=paused)
         self.message_user(request, "Drawing is paused." if paused else "Drawing is live again.")
-        return HttpResponseRedirect(admin_next(request, "admin:projector_exhibit_changelist"))
+        return HttpResponseRedirect(admin_next(request, "admin:core_exhibit_changelist"))
 
     def pause_view(self, request):
         """POST: phones stop drawing (the wall keeps its picture)."""
@@ -342,6 +354,7 @@ class SheetAdmin(admin.ModelAdmin):
     list_display = ("__str__", "current", *readonly_fields)
     list_display_links = ("__str__",)
     change_list_template = "admin/projector/sheet/change_list.html"
+    change_form_template = "admin/projector/sheet/change_form.html"
     actions = None
 
     list_per_page = 24
@@ -443,7 +456,7 @@ class SheetAdmin(admin.ModelAdmin):
             "speeds": REPLAY_SPEEDS,
             "wall_url": reverse("wall"),
             "picture": sheet_picture_svg(sheet=sheet) if sheet else "",
-            "can_change_devices": request.user.has_perm("controller.change_device"),
+            "can_change_devices": request.user.has_perm("core.change_device"),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, extra)
@@ -478,11 +491,11 @@ class SheetAdmin(admin.ModelAdmin):
             if request.headers.get("Accept") == "application/json":
                 return JsonResponse({"error": str(error)}, status=400)
             self.message_user(request, str(error), level=messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:projector_sheet_changelist"))
+            return HttpResponseRedirect(reverse("admin:core_sheet_changelist"))
         if request.headers.get("Accept") == "application/json":
             return JsonResponse(_timelapse_json(job), status=202)
         self.message_user(request, f"The timelapse of {sheet} is being made.")
-        return HttpResponseRedirect(reverse("admin:projector_sheet_changelist"))
+        return HttpResponseRedirect(reverse("admin:core_sheet_changelist"))
 
     def timelapse_status_view(self, request, job_id: int):
         """A film's progress, for the progress bar."""
@@ -511,7 +524,7 @@ class SheetAdmin(admin.ModelAdmin):
             return HttpResponse("You may not reset the wall.", status=403)
         sheet = exhibit_reset()
         self.message_user(request, f"The wall is reset: {sheet} is empty and on the wall.")
-        return HttpResponseRedirect(admin_next(request, "admin:projector_sheet_changelist"))
+        return HttpResponseRedirect(admin_next(request, "admin:core_sheet_changelist"))
 
     def _download(self, request, sheet_id: int, body, content_type: str, suffix: str):
         if not self.has_view_permission(request):
@@ -541,7 +554,7 @@ class SheetAdmin(admin.ModelAdmin):
 def console_extra(request) -> dict:
     """The console's context on the admin's front page."""
     user = request.user
-    context = console_context()
+    context = console_context(process_numbers())
     exhibit = context["exhibit"]
     return {
         **context,
@@ -549,15 +562,15 @@ def console_extra(request) -> dict:
         "hours_url": reverse("admin:projector_openinghours_changelist"),
         "sheets": list(sheets_with_phones(Sheet.objects.order_by("-id"))[:CONSOLE_SHEETS]),
         "speeds": REPLAY_SPEEDS,
-        "can_change": user.has_perm("projector.change_exhibit"),
-        "can_change_devices": user.has_perm("controller.change_device"),
+        "can_change": user.has_perm("core.change_exhibit"),
+        "can_change_devices": user.has_perm("core.change_device"),
         "console_config": {
             "exhibit": {"aspect": float(exhibit.aspect_ratio), "background": exhibit.background},
             "delay_seconds": exhibit.delay_seconds,
             "ws_path": "/ws/wall/",
             "sheet_url": reverse("sheet"),
             "data_url": reverse("admin:wall-now-data"),
-            "device_url": reverse("admin:controller_device_changelist"),
+            "device_url": reverse("admin:core_device_changelist"),
         },
     }
 

@@ -32,8 +32,8 @@ from typing import IO
 
 import orjson
 
-from projector.flush_thread import FlushThread
-from projector.frames import StoredBatch, batch_lists
+from core.flush_thread import FlushThread
+from core.frames import StoredBatch, batch_lists
 
 Committed = Callable[[list], None]  # told, from a thread, which batches are stored
 
@@ -254,7 +254,7 @@ def _stdout(child: subprocess.Popen) -> IO[bytes]:
 def serve(stream, flush_interval: float, report=None) -> int:
     """The child's loop: store what arrives on `stream` until it closes; `report` gets
     {"committed": [frame seqs]} after each commit and {"retries": n} after a failure."""
-    from projector.storage import SegmentWriter, list_rows
+    from core.storage import SegmentWriter, list_rows
 
     def committed(batches: list) -> None:
         if report is not None:

@@ -4,36 +4,17 @@ strokes name their phone, so a click on a stroke finds who drew it (selectors)."
 
 from __future__ import annotations
 
-import logging
 from xml.sax.saxutils import quoteattr
 
 from django.db.models import Count, Q
 
-from installation.runtime import runtime_peek
+from core.frames import stroke_key
+from core.models import Exhibit, Segment, Sheet
+from core.sheets import sheet_canvas, sheet_current, sheet_strokes
 from projector.export import StoredStroke, stroke_path
-from projector.frames import stroke_key
-from projector.models import Exhibit, Segment, Sheet
-from projector.sheets import sheet_canvas, sheet_current, sheet_strokes
-
-log = logging.getLogger(__name__)
 
 THUMB_WIDTH = 160
 PICTURE_WIDTH = 960
-
-
-def process_numbers() -> dict | None:
-    """This process's live numbers, for the page's first paint (the page then adds up
-    every process's presence reports). None if this process has no runtime, or its
-    shape is not one this knows: the console must never fail for a number."""
-    runtime = runtime_peek()
-    if runtime is None:
-        return None
-    try:
-        stats = runtime.stats()
-        return {"origin": stats.origin, "connected": stats.phones, "drawing": stats.drawing}
-    except Exception:
-        log.warning("this process's live numbers are not readable", exc_info=True)
-        return None
 
 
 def sheets_with_phones(queryset=None):
@@ -118,14 +99,15 @@ def device_thumbnail_svg(*, device: str, sheet: Sheet | None = None) -> str:
     return sheet_picture_svg(sheet=sheet, device=device, width=THUMB_WIDTH, tagged=False)
 
 
-def console_context() -> dict:
-    """What the console shows when it is first drawn (the page then listens live)."""
+def console_context(process: dict | None) -> dict:
+    """What the console shows when it is first drawn (the page then listens live);
+    `process` is this process's live numbers, which the admin reads from the runtime."""
     from projector.hours import hours_next
 
     exhibit = Exhibit.load()
     return {
         "exhibit": exhibit,
-        "process": process_numbers(),
+        "process": process,
         "sheet": sheet_current(),
         "next_transition": hours_next(),
     }

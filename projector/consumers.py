@@ -13,11 +13,11 @@ import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from core.frames import PROJECTOR_GROUP, encode
 from installation.control import GROUP_REJOIN_SECONDS
 from installation.outlet import Outlet, transport_abort
 from installation.runtime import runtime_get
 from installation.websocket import NoDatabaseDispatch, Released
-from projector.frames import PROJECTOR_GROUP, encode
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from PIL import Image, ImageDraw
 
-from projector.models import Sheet
-from projector.sheets import sheet_canvas, sheet_strokes
+from core.models import Sheet
+from core.sheets import sheet_canvas, sheet_strokes
 
 SVG_WIDTH = 1600
 PNG_WIDTH = 3840

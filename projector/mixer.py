@@ -11,15 +11,15 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from projector.delay import DelayQueue
-from projector.fairshare import allocate, thin
-from projector.frames import (
+from core.frames import (
     AcceptedSegment,
     BatchSink,
     HiddenStroke,
     StoredBatch,
     encode_frame,
 )
+from projector.delay import DelayQueue
+from projector.fairshare import allocate, thin
 
 log = logging.getLogger(__name__)
 

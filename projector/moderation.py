@@ -14,12 +14,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from controller.models import Device
-from installation.runtime import control_broadcast
-from projector.exhibit import exhibit_snapshot_load
-from projector.frames import PROJECTOR_GROUP, encode
-from projector.models import Exhibit, Segment, Sheet
-from projector.sheets import sheet_current, sheet_reset
+from core.control import control_broadcast
+from core.exhibit import exhibit_snapshot_load
+from core.frames import PROJECTOR_GROUP, encode
+from core.models import Device, Exhibit, Segment, Sheet
+from core.sheets import sheet_current, sheet_reset
 
 log = logging.getLogger(__name__)
 

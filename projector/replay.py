@@ -11,9 +11,9 @@ import orjson
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
-from projector.exhibit import exhibit_snapshot_load
-from projector.models import Sheet
-from projector.sheets import sheet_strokes
+from core.exhibit import exhibit_snapshot_load
+from core.models import Sheet
+from core.sheets import sheet_strokes
 
 
 def sheet_replay(*, sheet: Sheet) -> dict:

@@ -27,9 +27,10 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from projector.models import Sheet, Timelapse
+from core.models import Sheet
+from core.sheets import sheet_canvas
+from projector.models import Timelapse
 from projector.replay import sheet_replay
-from projector.sheets import sheet_canvas
 
 log = logging.getLogger(__name__)
 

@@ -125,7 +125,7 @@ class ViewCollector:
         return len(self._pieces)
 
     def add(self, segments: Iterable) -> None:
-        """Segments (projector.frames.AcceptedSegment) walls are being shown now."""
+        """Segments (core.frames.AcceptedSegment) walls are being shown now."""
         for segment in segments:
             if not segment.points:
                 continue
@@ -175,7 +175,7 @@ class ViewCollector:
 
 
 def view_snapshot(strokes: list[dict], budget: int = SNAPSHOT_POINTS) -> list[dict]:
-    """A sheet's strokes (projector.sheets.sheet_strokes) as the coarse view."""
+    """A sheet's strokes (core.sheets.sheet_strokes) as the coarse view."""
     coarse_strokes: list[ViewStroke] = []
     for stroke in strokes:
         piece = ViewStroke(stroke["device"], stroke["stroke"], stroke["color"], stroke["width"])

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core.exhibit_cache import exhibit_for_page
+from core.sheets import sheet_current, sheet_snapshot, sheet_strokes
 from installation.join import join_label, join_url
-from projector.exhibit_cache import exhibit_for_page
-from projector.sheets import sheet_current, sheet_snapshot, sheet_strokes
 from projector.view import view_snapshot
 from projector.view_cache import view_cache_get
 

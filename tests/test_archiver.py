@@ -13,9 +13,9 @@ import time
 import orjson
 import pytest
 
+from core.frames import AcceptedSegment
+from core.storage import StoredBatch
 from projector.archiver import Archiver, encode_batches
-from projector.frames import AcceptedSegment
-from projector.storage import StoredBatch
 from tests.parts import ROOT, wait_for
 
 
@@ -39,7 +39,7 @@ def test_batches_cross_the_pipe_unchanged():
 
 @pytest.mark.django_db
 def test_the_archiver_builds_the_rows_the_server_would():
-    from projector.storage import batch_rows, list_rows
+    from core.storage import batch_rows, list_rows
 
     batches = [StoredBatch(3, "o1", 7, [seg("clientA1", 1), seg("clientA1", 2)])]
     encoded = encode_batches(batches)
@@ -57,7 +57,7 @@ def archive_db(tmp_path, monkeypatch):
     )
     made = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c",
-         "from projector.sheets import sheet_current; print(sheet_current().pk)"],
+         "from core.sheets import sheet_current; print(sheet_current().pk)"],
         cwd=ROOT, env=env, check=True, capture_output=True, text=True,
     )  # fmt: skip
     monkeypatch.setenv("SQLITE_PATH", str(path))

@@ -21,7 +21,7 @@ import pytest
 import websockets
 
 from controller.devices import device_sign
-from projector.models import DEFAULT_BRUSHES, DEFAULT_PALETTE
+from core.models import DEFAULT_BRUSHES, DEFAULT_PALETTE
 from tests.clients import device_cookie
 from tests.parts import ROOT, Server
 
@@ -63,7 +63,7 @@ def prepared(code: str = "") -> Server:
 def server():
     """One server for most rows: each row is its own phone (a fresh device cookie)."""
     server = prepared(
-        f"from controller.models import Device; Device.objects.create(id={BLOCKED!r}, blocked=True)"
+        f"from core.models import Device; Device.objects.create(id={BLOCKED!r}, blocked=True)"
     )
     yield server
     server.close()
@@ -355,7 +355,7 @@ async def test_a_client_id_cannot_be_taken_and_the_victim_keeps_drawing(server):
 
 async def test_only_a_phone_that_said_hello_takes_a_place():
     server = prepared(
-        "from projector.models import Exhibit; "
+        "from core.models import Exhibit; "
         "Exhibit.objects.update_or_create(pk=1, defaults={'max_drawing': 1})"
     )
     try:

@@ -6,11 +6,11 @@ import json
 import pytest
 from channels.testing import WebsocketCommunicator
 
-from controller import close_codes, consumers
+from controller import consumers
 from controller.devices import device_sign
-from controller.models import Device
+from core import close_codes
+from core.models import Device, Exhibit, Segment, Sheet
 from installation.asgi import application
-from projector.models import Exhibit, Segment, Sheet
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.database]
 

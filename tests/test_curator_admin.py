@@ -13,12 +13,11 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from controller.models import Device
+from core.models import Device, Exhibit, Segment, Sheet
+from core.sheets import sheet_current
 from projector import moderation
 from projector.admin import EXHIBIT_EDITABLE
 from projector.export import export_strokes
-from projector.models import Exhibit, Segment, Sheet
-from projector.sheets import sheet_current
 
 pytestmark = [
     pytest.mark.database,
@@ -114,7 +113,7 @@ def test_pause_and_resume(admin_client, announced, django_capture_on_commit_call
         response = admin_client.post(
             reverse("admin:exhibit-resume"), {"next": "https://evil.example/"}
         )
-    assert response["Location"] == reverse("admin:projector_exhibit_changelist")
+    assert response["Location"] == reverse("admin:core_exhibit_changelist")
     assert not Exhibit.load().paused
     assert len(announced) == 2  # each made every process re-read the exhibit
 
@@ -130,7 +129,7 @@ def test_remove_a_visitors_strokes_hides_exactly_theirs(
     draw(sheet, "d_bob", "bob")
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            reverse("admin:controller_device_changelist"),
+            reverse("admin:core_device_changelist"),
             {"action": "remove_strokes", "_selected_action": ["d_alice"]},
         )
     assert response.status_code == 302
@@ -146,11 +145,11 @@ def test_remove_a_visitors_strokes_hides_exactly_theirs(
 def test_block_and_unblock(admin_client, announced, django_capture_on_commit_callbacks):
     draw(sheet_current(), "d_alice", "alice")
     draw(sheet_current(), "d_bob", "bob")
-    url = reverse("admin:controller_device_changelist")
+    url = reverse("admin:core_device_changelist")
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(url, {"action": "block", "_selected_action": ["d_alice"]})
     assert set(Device.objects.filter(blocked=True).values_list("id", flat=True)) == {"d_alice"}
-    from projector.exhibit import exhibit_snapshot_load
+    from core.exhibit import exhibit_snapshot_load
 
     assert exhibit_snapshot_load().blocked == {"d_alice"}
     with django_capture_on_commit_callbacks(execute=True):
@@ -177,11 +176,11 @@ def exhibit_form(**changes) -> dict:
 def test_exhibit_change_view_saves_and_goes_live(
     admin_client, announced, django_capture_on_commit_callbacks
 ):
-    changelist = admin_client.get(reverse("admin:projector_exhibit_changelist"))
-    change_url = reverse("admin:projector_exhibit_change", args=[1])
+    changelist = admin_client.get(reverse("admin:core_exhibit_changelist"))
+    change_url = reverse("admin:core_exhibit_change", args=[1])
     assert changelist.status_code == 302 and changelist["Location"] == change_url
     assert admin_client.get(change_url).status_code == 200
-    assert admin_client.get(reverse("admin:projector_exhibit_add")).status_code == 403
+    assert admin_client.get(reverse("admin:core_exhibit_add")).status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
             change_url,
@@ -203,7 +202,7 @@ def test_exhibit_change_view_saves_and_goes_live(
 def test_exhibit_change_view_refuses_bad_settings(admin_client, announced, changes):
     before = Exhibit.load()
     response = admin_client.post(
-        reverse("admin:projector_exhibit_change", args=[1]), exhibit_form(**changes)
+        reverse("admin:core_exhibit_change", args=[1]), exhibit_form(**changes)
     )
     assert response.status_code == 200  # the form again, with its errors
     assert Exhibit.load().updated_at == before.updated_at
@@ -214,17 +213,17 @@ def test_sheet_list_counts_strokes_and_links_export_and_replay(admin_client):
     sheet = sheet_current()
     draw(sheet, "d_alice", "alice", strokes=3)
     draw(sheet, "d_bob", "bob", strokes=2)
-    page = admin_client.get(reverse("admin:projector_sheet_changelist")).content.decode()
+    page = admin_client.get(reverse("admin:core_sheet_changelist")).content.decode()
     assert "Reset the wall" in page
     assert reverse("admin:sheet-svg", args=[sheet.pk]) in page
     assert f"/projector/?replay={sheet.pk}&amp;speed=16" in page
     for order in ("", "?o=4", "?o=-5"):  # sorted by the counts, too
-        listed = admin_client.get(reverse("admin:projector_sheet_changelist") + order).context
+        listed = admin_client.get(reverse("admin:core_sheet_changelist") + order).context
         [row] = [s for s in listed["cl"].result_list if s.pk == sheet.pk]
         assert (row.stroke_count, row.segment_count) == (5, 15)
-    change = admin_client.get(reverse("admin:projector_sheet_change", args=[sheet.pk]))
+    change = admin_client.get(reverse("admin:core_sheet_change", args=[sheet.pk]))
     assert change.status_code == 200 and 'name="speed"' in change.content.decode()
-    delete = admin_client.post(reverse("admin:projector_sheet_delete", args=[sheet.pk]))
+    delete = admin_client.post(reverse("admin:core_sheet_delete", args=[sheet.pk]))
     assert delete.status_code == 403 and Sheet.objects.filter(pk=sheet.pk).exists()
 
 
@@ -296,3 +295,15 @@ def test_replay_gives_any_sheet_with_timestamps(client):
     assert [s["key"] for s in body["strokes"][0]["segments"]] == ["alice:1", "alice:2"]
     assert client.get("/projector/sheet/999999/").status_code == 404
     assert client.post(f"/projector/sheet/{archived.pk}/").status_code == 405
+
+
+def test_old_admin_addresses_of_the_moved_models_redirect_to_core(admin_client):
+    """A curator's bookmark from before Exhibit, Sheet and Device moved to core."""
+    for old, new in [
+        ("/admin/projector/exhibit/1/change/", "/admin/core/exhibit/1/change/"),
+        ("/admin/projector/sheet/?o=1", "/admin/core/sheet/?o=1"),
+        ("/admin/controller/device/", "/admin/core/device/"),
+    ]:
+        response = admin_client.get(old)
+        assert (response.status_code, response["Location"]) == (301, new)
+    assert admin_client.get("/admin/projector/openinghours/").status_code == 200

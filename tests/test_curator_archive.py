@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 from PIL import Image, ImageSequence
 
+from core.sheets import sheet_current
 from projector import moderation, timelapse
 from projector.models import Timelapse
-from projector.sheets import sheet_current
 from projector.timelapse import TimelapseError, timelapse_render, timelapse_webp
 from tests.test_curator_admin import draw
 
@@ -56,7 +56,7 @@ def test_the_archive_is_a_gallery(admin_client, announced):
     draw(first, "d_bob", "bob", strokes=2)
     moderation.exhibit_reset()
     draw(sheet_current(), "d_carol", "carol", strokes=1)
-    page = admin_client.get(reverse("admin:projector_sheet_changelist")).content.decode()
+    page = admin_client.get(reverse("admin:core_sheet_changelist")).content.decode()
     assert page.count('class="gallery-card"') == 2
     assert reverse("admin:sheet-thumbnail", args=[first.pk]) in page
     card = page.split(f'data-sheet="{first.pk}"')[1].split('class="gallery-card"')[0]
@@ -130,7 +130,7 @@ def test_the_admin_makes_a_timelapse_with_progress(admin_client, render_here):
     assert download["Content-Type"] == "image/webp"
     assert "attachment" in download["Content-Disposition"]
     assert film(download.content)[:2] == (10, 2000)
-    page = admin_client.get(reverse("admin:projector_sheet_changelist")).content.decode()
+    page = admin_client.get(reverse("admin:core_sheet_changelist")).content.decode()
     assert reverse("admin:timelapse-file", args=[job["id"]]) in page
     refused = admin_client.post(
         reverse("admin:sheet-timelapse", args=[sheet.pk]),

@@ -30,7 +30,7 @@ def test_gallery_makes_a_timelapse_with_progress(start_server, browser):
     finally:
         phones.close()
     sheet = sheet_body(server)["sheet"]
-    page = curator_page(browser, server, "/admin/projector/sheet/")
+    page = curator_page(browser, server, "/admin/core/sheet/")
     card = page.locator(f'.gallery-card[data-sheet="{sheet}"]')
     for _ in range(20):  # storage lags the wall by a flush
         if card.locator(".stroke-count").text_content() == "2":

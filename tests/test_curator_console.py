@@ -9,10 +9,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.urls import reverse
 
-from controller.models import Device
+from core.models import Device, Exhibit, Segment
+from core.sheets import sheet_current
 from projector import moderation
-from projector.models import Exhibit, Segment
-from projector.sheets import sheet_current
 from tests.test_curator_admin import draw
 
 pytestmark = [
@@ -45,7 +44,7 @@ def test_the_front_page_is_the_console(admin_client):
     assert reverse("admin:exhibit-pause") in page and reverse("admin:sheet-reset") in page
     assert "projector/sync.js" in page
     # The stock app list is still there, under the console.
-    assert reverse("admin:controller_device_changelist") in page
+    assert reverse("admin:core_device_changelist") in page
     # The old address shows the same console.
     assert 'id="thumb"' in admin_client.get(reverse("admin:wall-now")).content.decode()
 
@@ -113,7 +112,7 @@ def test_devices_list_shows_each_phones_thumbnail(admin_client):
     sheet = sheet_current()
     draw(sheet, "d_alice", "alice", strokes=3)
     draw(sheet, "d_bob", "bob", strokes=1)
-    page = admin_client.get(reverse("admin:controller_device_changelist")).content.decode()
+    page = admin_client.get(reverse("admin:core_device_changelist")).content.decode()
     assert reverse("admin:device-thumbnail", args=["d_alice"]) in page
     response = admin_client.get(reverse("admin:device-thumbnail", args=["d_alice"]))
     assert response["Content-Type"] == "image/svg+xml"
@@ -128,9 +127,7 @@ def test_a_sheets_page_shows_a_clickable_picture(admin_client, announced):
     draw(archived, "d_alice", "alice", strokes=2)
     draw(archived, "d_bob", "bob", strokes=1)
     moderation.exhibit_reset()
-    page = admin_client.get(
-        reverse("admin:projector_sheet_change", args=[archived.pk])
-    ).content.decode()
+    page = admin_client.get(reverse("admin:core_sheet_change", args=[archived.pk])).content.decode()
     assert page.count('data-device="d_alice"') == 2 and page.count('data-device="d_bob"') == 1
     assert 'data-stroke="alice:1"' in page
     assert 'id="sheet-remove"' in page and f'name="sheet" value="{archived.pk}"' in page

@@ -120,7 +120,7 @@ def test_colour_picker_changes_the_palette_on_a_connected_phone(start_server, br
         phone = PhoneClient(server.ws, server.origin, cookie=phone_cookie(server))
         phones.run(phone.connect())
         before = phone.welcome["exhibit"]["palette"]
-        page = curator_page(browser, server, "/admin/projector/exhibit/1/change/")
+        page = curator_page(browser, server, "/admin/core/exhibit/1/change/")
         colours = page.locator(".palette-colour input[type=color]")
         assert colours.count() == len(before)
         # Remove all but the first two, move the second to the front, add a new one.

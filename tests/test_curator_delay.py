@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from projector.models import Exhibit
+from core.models import Exhibit
 from tests.test_curator_settings import URL, announced, form, post  # noqa: F401
 
 pytestmark = [

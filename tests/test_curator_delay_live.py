@@ -66,7 +66,7 @@ def test_a_pending_stroke_is_removed_from_the_console_before_any_wall_sees_it(
     phones = PhoneLoop()
     try:
         # The curator sets the delay in the settings form.
-        page = curator_page(browser, server, "/admin/projector/exhibit/1/change/")
+        page = curator_page(browser, server, "/admin/core/exhibit/1/change/")
         assert "Museum-safe delay" in page.text_content("body")
         page.fill("#id_delay_seconds", "601")
         page.click("input[name=_save]")

@@ -10,11 +10,12 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from core.exhibit import exhibit_snapshot_load
+from core.models import Exhibit, Sheet
+from core.sheets import sheet_current
 from projector import hours, moderation
-from projector.exhibit import exhibit_snapshot_load
 from projector.hours import CLOSE, OPEN, hours_due, hours_next, hours_tick
-from projector.models import ClosedDay, Exhibit, OpeningHours, ScheduleState, Sheet
-from projector.sheets import sheet_current
+from projector.models import ClosedDay, OpeningHours, ScheduleState
 from tests.test_curator_admin import draw
 
 pytestmark = [

@@ -169,7 +169,7 @@ async def test_reset_pause_remove_block_reach_phones_and_walls(start_server):
 
     # Remove Alice's strokes: the wall is told to redraw, the sheet holds Bob's only.
     await curator.act(
-        "/admin/controller/device/",
+        "/admin/core/device/",
         {"action": "remove_strokes", "_selected_action": device_of(alice)},
     )
     await until(lambda: wall.of("redraw"), what="the wall's redraw")
@@ -178,7 +178,7 @@ async def test_reset_pause_remove_block_reach_phones_and_walls(start_server):
 
     # Block Alice: her socket closes with 4003 and a clear state; Bob draws on.
     await curator.act(
-        "/admin/controller/device/", {"action": "block", "_selected_action": device_of(alice)}
+        "/admin/core/device/", {"action": "block", "_selected_action": device_of(alice)}
     )
     await asyncio.wait_for(alice._reader, 10)
     assert alice.ws.close_code == 4003
@@ -186,7 +186,7 @@ async def test_reset_pause_remove_block_reach_phones_and_walls(start_server):
     assert all("dropped" not in ack for ack in await stroke(bob, 0.7))
     assert await refused_code(server, alice.cookie) == 4003, "a blocked phone cannot come back"
     await curator.act(
-        "/admin/controller/device/", {"action": "unblock", "_selected_action": device_of(alice)}
+        "/admin/core/device/", {"action": "unblock", "_selected_action": device_of(alice)}
     )
     for _ in range(20):  # the unblock reaches the process a moment after the response
         if await refused_code(server, alice.cookie) is None:
@@ -196,16 +196,16 @@ async def test_reset_pause_remove_block_reach_phones_and_walls(start_server):
     assert alice.welcome["type"] == "welcome", "unblocked, it may draw again"
 
     # Pause: phones learn it and their strokes are dropped; resume lets them draw.
-    await curator.act("/admin/projector/exhibit/pause/")
+    await curator.act("/admin/core/exhibit/pause/")
     await until(lambda: {"type": "state", "state": "paused"} in bob.states, what="paused")
     assert {"type": "state", "state": "paused"} in alice.states
     assert {ack.get("dropped") for ack in await stroke(bob)} == {"paused"}
-    await curator.act("/admin/projector/exhibit/resume/")
+    await curator.act("/admin/core/exhibit/resume/")
     await until(lambda: bob.states[-1] == {"type": "state", "state": "live"}, what="live")
     assert all("dropped" not in ack for ack in await stroke(bob))
 
     # Reset: a new, empty sheet; the wall and every phone are told at once.
-    url = await curator.act("/admin/projector/sheet/reset/", {"next": "/admin/"})
+    url = await curator.act("/admin/core/sheet/reset/", {"next": "/admin/"})
     assert url.endswith("/admin/")
     await until(lambda: wall.of("reset"), what="the wall's reset")
     new_sheet = wall.of("reset")[-1]["sheet"]
@@ -259,7 +259,7 @@ async def test_settings_change_reaches_every_worker_through_redis(start_server, 
         "attract_seconds": "120",
         "_save": "Save",
     }
-    await curator.act("/admin/projector/exhibit/1/change/", exhibit)
+    await curator.act("/admin/core/exhibit/1/change/", exhibit)
 
     def told(phone: PhoneClient) -> dict | None:
         return next((m for m in phone.other if m.get("type") == "exhibit"), None)
@@ -357,7 +357,7 @@ async def test_crafted_messages_from_phones_and_walls_trigger_nothing(start_serv
         server.manage(
             "shell",
             "-c",
-            "import json; from projector.exhibit import exhibit_snapshot_load as l; "
+            "import json; from core.exhibit import exhibit_snapshot_load as l; "
             "print(json.dumps(l().as_dict()))",
         )
         .stdout.strip()

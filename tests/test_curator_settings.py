@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.models import Exhibit
 from projector import moderation
 from projector.exhibit_fields import ratio_label
-from projector.models import Exhibit
 
 pytestmark = [
     pytest.mark.database,
@@ -15,7 +15,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
 ]
 
-URL = "/admin/projector/exhibit/1/change/"
+URL = "/admin/core/exhibit/1/change/"
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def test_wall_now_shows_phones_and_points(start_server, redis_server, browser):
     server = start_server(workers=2, redis_url=redis_server.url)
     Curator(server)  # creates the superuser
     page = browser.new_page()
-    page.goto(server.http + "/admin/login/?next=/admin/projector/exhibit/wall-now/")
+    page.goto(server.http + "/admin/login/?next=/admin/core/exhibit/wall-now/")
     page.fill("#id_username", "curator")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")

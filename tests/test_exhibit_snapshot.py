@@ -1,12 +1,12 @@
 """Each exhibit setting is defined once: a model field, and the snapshot's field of the
-same name, which the loader fills by itself (projector/exhibit.py)."""
+same name, which the loader fills by itself (core/exhibit.py)."""
 
 from dataclasses import fields
 
 import pytest
 
-from projector.exhibit import _READ_APART, ExhibitSnapshot, exhibit_snapshot_load
-from projector.models import Exhibit
+from core.exhibit import _READ_APART, ExhibitSnapshot, exhibit_snapshot_load
+from core.models import Exhibit
 
 
 @pytest.mark.django_db

@@ -5,8 +5,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.frames import AcceptedSegment
 from projector.fairshare import allocate, thin
-from projector.frames import AcceptedSegment
 from projector.mixer import share_budget
 
 

@@ -19,7 +19,7 @@ def set_exhibit(server, **fields) -> None:
     assignments = ", ".join(f"{k}={v!r}" for k, v in fields.items())
     server.manage(
         "shell", "-c",
-        f"from projector.models import Exhibit; Exhibit.load(); "
+        f"from core.models import Exhibit; Exhibit.load(); "
         f"Exhibit.objects.filter(pk=1).update({assignments})",
     )  # fmt: skip
 

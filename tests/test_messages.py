@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controller.messages import (
+from core.messages import (
     DEFAULT_LIMITS,
     Hello,
     Limits,

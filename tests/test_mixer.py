@@ -5,7 +5,7 @@ import time
 
 import orjson
 
-from projector.frames import AcceptedSegment
+from core.frames import AcceptedSegment
 from projector.mixer import Mixer
 
 
@@ -219,7 +219,7 @@ def test_storage_keeps_every_point_the_wall_budget_thins():
 
 
 def test_a_stroke_taken_back_is_stored_hidden_and_never_shown():
-    from projector.frames import HiddenStroke
+    from core.frames import HiddenStroke
 
     writer = Writer()
     mixer = Mixer(origin="o1", publish=None, writer=writer, tick=1)
@@ -242,7 +242,7 @@ def test_a_stroke_taken_back_is_stored_hidden_and_never_shown():
 
 
 def test_an_undo_alone_makes_an_empty_frame_so_its_ack_is_not_held_back():
-    from projector.frames import HiddenStroke
+    from core.frames import HiddenStroke
 
     writer = Writer()
     mixer = Mixer(origin="o1", publish=None, writer=writer, tick=1)

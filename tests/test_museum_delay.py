@@ -7,7 +7,7 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 
-from projector.models import Exhibit
+from core.models import Exhibit
 from projector.moderation import device_strokes_remove
 from tests.test_consumers import hello, next_of, phone, start, wall
 
@@ -51,9 +51,9 @@ async def test_a_stroke_waits_out_the_delay_and_a_removed_one_never_shows(runtim
 
 
 def test_the_sheet_keeps_the_delay_for_walls_and_marks_it_for_staff(client, admin_client):
-    from projector.frames import AcceptedSegment
-    from projector.sheets import sheet_current
-    from projector.storage import StoredBatch, batch_rows, store_rows
+    from core.frames import AcceptedSegment
+    from core.sheets import sheet_current
+    from core.storage import StoredBatch, batch_rows, store_rows
 
     exhibit = Exhibit.load()
     exhibit.delay_seconds = 30

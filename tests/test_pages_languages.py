@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from controller.templatetags.visitor import language_pick
+from core.templatetags.visitor import language_pick
 from tests.phone_pad import Touch, pad_at, pad_ink
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def test_every_language_has_every_word():
     import gettext
     from pathlib import Path
 
-    from controller.templatetags.visitor import LANGUAGES, language_bidi
+    from core.templatetags.visitor import LANGUAGES, language_bidi
 
     assert len(LANGUAGES) >= 6 and any(language_bidi(code) for code in LANGUAGES)
     root = Path(__file__).resolve().parent.parent

@@ -21,7 +21,7 @@ def tight_server():
     server.manage(
         "shell",
         "-c",
-        "from projector.models import Exhibit; "
+        "from core.models import Exhibit; "
         f"Exhibit.objects.update_or_create(pk=1, defaults=dict({TIGHT}))",
     )
     server.start()

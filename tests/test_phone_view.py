@@ -7,7 +7,7 @@ import json
 from types import SimpleNamespace
 
 from controller.consumers import VIEW_SKIP_BYTES, ControllerConsumer
-from projector.frames import AcceptedSegment
+from core.frames import AcceptedSegment
 from projector.view import (
     GRID,
     VIEW_POINTS,

@@ -117,7 +117,7 @@ def test_with_the_view_switched_off_the_phone_shows_only_its_own(browser, device
     server.manage(
         "shell",
         "-c",
-        "from projector.models import Exhibit; e = Exhibit.load(); e.phone_view = False; e.save()",
+        "from core.models import Exhibit; e = Exhibit.load(); e.phone_view = False; e.save()",
     )
     server.start()
     try:

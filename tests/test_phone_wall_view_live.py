@@ -72,7 +72,7 @@ async def test_removed_strokes_leave_the_view_and_a_reset_clears_it(start_server
 
     sheet = watcher.welcome["sheet"]
     await curator.act(
-        "/admin/controller/device/",
+        "/admin/core/device/",
         {"action": "remove_strokes", "_selected_action": device_of(alice)},
     )
     redraw = {"type": "redraw", "sheet": sheet, "reason": "removed"}
@@ -81,7 +81,7 @@ async def test_removed_strokes_leave_the_view_and_a_reset_clears_it(start_server
     xs = {p[0] for s in view_body(server)["strokes"] for p in s["points"]}
     assert 0.6 in xs and 0.2 not in xs
 
-    await curator.act("/admin/projector/sheet/reset/", {"next": "/admin/"})
+    await curator.act("/admin/core/sheet/reset/", {"next": "/admin/"})
     await until(lambda: any(m["type"] == "reset" for m in watcher.other), what="the reset")
     new_sheet = next(m for m in watcher.other if m["type"] == "reset")["sheet"]
     assert view_body(server) == {"sheet": new_sheet, "strokes": []}
@@ -105,8 +105,7 @@ def delayed_server():
     server.manage(
         "shell",
         "-c",
-        f"from projector.models import Exhibit; e = Exhibit.load(); e.delay_seconds = {DELAY}; "
-        "e.save()",
+        f"from core.models import Exhibit; e = Exhibit.load(); e.delay_seconds = {DELAY}; e.save()",
     )
     server.start()
     yield server
@@ -160,14 +159,14 @@ async def test_the_curator_can_switch_the_view_off_and_on(start_server):
     def told(view: bool) -> bool:
         return any(m["type"] == "exhibit" and m["exhibit"]["view"] is view for m in watcher.other)
 
-    await curator.act("/admin/projector/exhibit/1/change/", SETTINGS)  # the box unticked
+    await curator.act("/admin/core/exhibit/1/change/", SETTINGS)  # the box unticked
     await until(lambda: told(False), what="the phones told the view is off")
     await upright(drawer, 0.3)
     await asyncio.sleep(2.5)  # two view intervals and more
     assert 0.3 not in xs_in(views(watcher)), "no view while it is off"
     assert view_body(server)["strokes"] == []
 
-    await curator.act("/admin/projector/exhibit/1/change/", {**SETTINGS, "phone_view": "on"})
+    await curator.act("/admin/core/exhibit/1/change/", {**SETTINGS, "phone_view": "on"})
     await until(lambda: told(True), what="the phones told the view is on")
     await upright(drawer, 0.7)
     await until(lambda: 0.7 in xs_in(views(watcher)), what="views again")

@@ -12,12 +12,12 @@ import pytest
 from controller.ack_ledger import AckLedger
 from controller.claims import Claim
 from controller.ink import InkLedger, MessageRate
-from controller.messages import Hello
 from controller.pace import PaceMeter
 from controller.session import CloseConnection, DrawingSession
 from controller.undo import RecentStrokes
-from projector.exhibit import ExhibitSnapshot
-from projector.frames import AcceptedSegment, HiddenStroke
+from core.exhibit import ExhibitSnapshot
+from core.frames import AcceptedSegment, HiddenStroke
+from core.messages import Hello
 
 PALETTE = ("#f94144", "#277da1")
 

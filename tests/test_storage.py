@@ -2,12 +2,11 @@
 
 import pytest
 
-from controller.models import Device
-from projector import storage
-from projector.frames import AcceptedSegment
-from projector.models import Segment
-from projector.sheets import sheet_current, sheet_reset, sheet_snapshot
-from projector.storage import SegmentWriter, StoredBatch, batch_rows, store_rows
+from core import storage
+from core.frames import AcceptedSegment
+from core.models import Device, Segment
+from core.sheets import sheet_current, sheet_reset, sheet_snapshot
+from core.storage import SegmentWriter, StoredBatch, batch_rows, store_rows
 
 
 def write_batches(batches, known_devices):
@@ -96,9 +95,9 @@ def test_the_writer_flushes_what_it_holds_when_stopped():
 
 
 def test_an_archived_sheet_keeps_the_canvas_it_was_drawn_on():
+    from core.models import Exhibit
+    from core.sheets import sheet_canvas
     from projector.export import sheet_svg
-    from projector.models import Exhibit
-    from projector.sheets import sheet_canvas
 
     old = sheet_current()
     Exhibit.objects.filter(pk=1).update(aspect_ratio=1.0, background="#ffffff")
@@ -110,7 +109,7 @@ def test_an_archived_sheet_keeps_the_canvas_it_was_drawn_on():
 
 
 def test_the_stored_owner_and_last_seq_of_many_clients_in_one_query():
-    from projector.storage import clients_stored
+    from core.storage import clients_stored
 
     sheet = sheet_current()
     write_batches([StoredBatch(sheet.pk, "o1", 1, [seg("clientA1", 1), seg("clientA1", 7)])], {})
@@ -122,9 +121,9 @@ def test_the_stored_owner_and_last_seq_of_many_clients_in_one_query():
 def test_a_stroke_taken_back_is_hidden_after_its_segments_in_either_form_of_a_batch():
     import orjson
 
+    from core.frames import HiddenStroke
+    from core.storage import batch_hidden, list_rows
     from projector.archiver import encode_batches
-    from projector.frames import HiddenStroke
-    from projector.storage import batch_hidden, list_rows
 
     sheet = sheet_current()
     first = StoredBatch(sheet.pk, "o1", 1, [seg("clientU1", 1, stroke=1)])

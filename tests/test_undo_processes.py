@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 import websockets
 
-from projector.models import DEFAULT_BRUSHES, DEFAULT_PALETTE
+from core.models import DEFAULT_BRUSHES, DEFAULT_PALETTE
 from tests.clients import device_cookie
 from tests.test_conformance import Phone
 

@@ -30,7 +30,7 @@ async def draw(phone: PhoneClient, stop: float) -> None:
 
 async def test_four_processes_share_one_wall_budget(redis_server):
     settings = (
-        "from projector.models import Exhibit; e = Exhibit.load(); "
+        "from core.models import Exhibit; e = Exhibit.load(); "
         f"e.wall_budget = {BUDGET}; e.ink_rate = 100000; e.ink_burst = 200000; "
         "e.max_points = 64; e.max_messages = 100; e.save()"
     )

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from projector.exhibit import ExhibitSnapshot
+from core.exhibit import ExhibitSnapshot
 
 
 def test_the_invitations_are_the_default_words_translated_or_the_curators_own():
@@ -38,15 +38,15 @@ def test_the_invitations_are_the_default_words_translated_or_the_curators_own():
 @pytest.mark.django_db
 @pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
 def test_the_curator_picks_the_languages(admin_client, monkeypatch):
+    from core.exhibit import exhibit_snapshot_load
+    from core.models import Exhibit
     from projector import moderation
-    from projector.exhibit import exhibit_snapshot_load
-    from projector.models import Exhibit
     from tests.test_curator_settings import form, post
 
     monkeypatch.setattr(moderation, "announce", lambda *messages, **details: True)
     Exhibit.load()
     form = functools.partial(form, delay_seconds="0")  # the form as the page posts it
-    page = admin_client.get("/admin/projector/exhibit/1/change/").content.decode()
+    page = admin_client.get("/admin/core/exhibit/1/change/").content.decode()
     assert 'name="wall_languages"' in page and "Deutsch (German)" in page
     assert post(admin_client, form(wall_languages=["it", "fr"])).status_code == 302
     assert Exhibit.load().wall_languages == ["fr", "it"], "in the order the pages list them"
@@ -69,7 +69,7 @@ def server_with_languages(codes: list[str]):
 
     server = Server()
     code = (
-        "from projector.models import Exhibit; "
+        "from core.models import Exhibit; "
         f"Exhibit.objects.update_or_create(pk=1, defaults=dict(wall_languages={codes!r}))"
     )
     server.manage("shell", "-c", code)

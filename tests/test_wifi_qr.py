@@ -11,7 +11,7 @@ import io
 import pytest
 from PIL import Image
 
-from projector.exhibit import ExhibitSnapshot, wifi_data
+from core.exhibit import ExhibitSnapshot, wifi_data
 
 # Every character the WIFI: scheme escapes (backslash, semicolon, comma, colon, quote).
 NAME = 'Café "Kunst"; 2,4:GHz\\'
@@ -38,8 +38,8 @@ def test_the_password_goes_neither_to_phones_nor_over_the_walls_socket():
 @pytest.mark.database
 @pytest.mark.django_db
 def test_the_loader_reads_the_wifi_settings():
-    from projector.exhibit import exhibit_snapshot_load
-    from projector.models import Exhibit
+    from core.exhibit import exhibit_snapshot_load
+    from core.models import Exhibit
 
     Exhibit.objects.update_or_create(
         pk=1, defaults={"wifi_name": NAME, "wifi_password": PASSWORD, "wifi_security": "WPA"}
@@ -51,14 +51,14 @@ def test_the_loader_reads_the_wifi_settings():
 @pytest.mark.django_db
 @pytest.mark.filterwarnings("ignore:No directory at:UserWarning")
 def test_the_curator_sets_the_network_in_the_settings_form(admin_client, monkeypatch):
+    from core.models import Exhibit
     from projector import moderation
-    from projector.models import Exhibit
     from tests.test_curator_settings import form, post
 
     monkeypatch.setattr(moderation, "announce", lambda *messages, **details: True)
     Exhibit.load()
     form = functools.partial(form, delay_seconds="0")  # the form as the page posts it
-    page = admin_client.get("/admin/projector/exhibit/1/change/").content.decode()
+    page = admin_client.get("/admin/core/exhibit/1/change/").content.decode()
     assert 'name="wifi_name"' in page and 'name="wifi_security"' in page
     assert post(admin_client, form()).status_code == 302, "the form without them still saves"
     assert Exhibit.load().wifi_name == "" and Exhibit.load().wifi_security == "WPA"
@@ -100,7 +100,7 @@ def server():
 
 def set_wifi(server, name: str, password: str, security: str = "WPA") -> None:
     code = (
-        "from projector.models import Exhibit; "
+        "from core.models import Exhibit; "
         f"Exhibit.objects.update_or_create(pk=1, defaults=dict(wifi_name={name!r}, "
         f"wifi_password={password!r}, wifi_security={security!r}))"
     )

@@ -1,5 +1,5 @@
 /* A colour in words, so a visitor can say which lines are theirs ("You are teal").
-   Every colour of the default palette (projector/models.py) is in the table under
+   Every colour of the default palette (core/models.py) is in the table under
    its own name; any other colour gets the name of the nearest one (CIE Lab distance).
    Plain code, no DOM: tested through page.evaluate. */
 (function (root) {

@@ -1,5 +1,5 @@
 // What the wall says, in the room's language: the page's #wall-strings
-// (controller/templatetags/visitor.py, wall_strings), English where a word is missing.
+// (core/templatetags/visitor.py, wall_strings), English where a word is missing.
 
 const ENGLISH = {
   paused: "Paused · drawing will be back in a moment",

@@ -13,7 +13,7 @@ test). Loss is counted; speed is never asserted.
 - `rigs.py`: the server's processes and memory, raw sockets that stop reading, a wall
   that counts frames, the database refusing connections, a crowd of phones.
 - `scenarios.py`: each fault with its size as parameters, returning an Outcome; the
-  tests assert on it, bench/chaos.py prints it.
+  tests assert on it, tests/faults/chaos.py prints it.
 
 Every test asserts: 0 acknowledged segments lost, no gap in any stroke, nothing stored
 that differs from what was acknowledged (every point, even in a tick the wall's budget

@@ -367,7 +367,7 @@ def exhibit_set(server: Server, **fields: object) -> None:
     server.manage(
         "shell",
         "-c",
-        f"from projector.models import Exhibit; e = Exhibit.load(); {assignments}; e.save()",
+        f"from core.models import Exhibit; e = Exhibit.load(); {assignments}; e.save()",
     )
 
 

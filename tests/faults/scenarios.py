@@ -1,5 +1,5 @@
 """The faults, each as one scenario with its size as parameters: the tests run short
-forms and assert on the Outcome; `make chaos` (bench/chaos.py) runs long forms and
+forms and assert on the Outcome; `make chaos` (tests/faults/chaos.py) runs long forms and
 prints the table. Every scenario ends the same way: the phones finish and settle, the
 loss audit (tests/faults/audit.py), every connection released, a memory figure."""
 

@@ -4,9 +4,9 @@ from the Procfile, a redis-server of its own, a fresh PostgreSQL database for ea
 fault. Prints a Markdown table (fault, acknowledged points lost, recovery time, peak
 memory) for the README, and writes it with the details to bench/results/chaos.md.
 
-    python -m bench.chaos                 # every fault, long forms (about 6 minutes)
-    python -m bench.chaos --quick         # the CI sizes (about 4 minutes)
-    python -m bench.chaos --only storm,db # some of them (names below)
+    python -m tests.faults.chaos                  # every fault, long forms (about 6 min)
+    python -m tests.faults.chaos --quick          # the CI sizes (about 4 minutes)
+    python -m tests.faults.chaos --only storm,db  # some of them (names below)
 
 Loss is counted as the fault suite counts it: every (client, seq) the server
 acknowledged whose message carried points and was not dropped must be in the Segment
@@ -30,11 +30,11 @@ from pathlib import Path
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
+from bench.parts import ROOT, PostgresDatabase, RedisServer  # noqa: E402
 from tests.faults import scenarios  # noqa: E402
 from tests.faults.rigs import Servers  # noqa: E402
-from tests.parts import PostgresDatabase, RedisServer  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = ROOT / "bench" / "results"  # with the benchmark's (git-ignored)
 
 
 @dataclass

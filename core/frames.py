@@ -8,7 +8,7 @@ from typing import Protocol
 
 import orjson
 
-from controller.messages import Point
+from core.messages import Point
 
 PROJECTOR_GROUP = "projector"
 

@@ -8,7 +8,7 @@ import logging
 
 from django.db import DatabaseError
 
-from projector.exhibit import ExhibitSnapshot, exhibit_snapshot_load
+from core.exhibit import ExhibitSnapshot, exhibit_snapshot_load
 
 log = logging.getLogger(__name__)
 

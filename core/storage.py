@@ -13,10 +13,9 @@ import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
-from controller.models import Device
-from projector.flush_thread import FlushThread
-from projector.frames import StoredBatch, batch_lists
-from projector.models import Segment
+from core.flush_thread import FlushThread
+from core.frames import StoredBatch, batch_lists
+from core.models import Device, Segment
 
 log = logging.getLogger(__name__)
 

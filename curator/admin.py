@@ -11,12 +11,11 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from controller.models import Device
+from core.models import Device, Segment, Sheet
+from core.sheets import sheet_current
 from projector.admin import admin_next
 from projector.console import device_thumbnail_svg
-from projector.models import Segment, Sheet
 from projector.moderation import device_block, device_strokes_remove, device_unblock
-from projector.sheets import sheet_current
 
 
 def _strokes():
@@ -149,7 +148,7 @@ class DeviceAdmin(admin.ModelAdmin):
         else:
             device_unblock(device=device)
             self.message_user(request, f"Unblocked {short}.")
-        return HttpResponseRedirect(admin_next(request, "admin:controller_device_changelist"))
+        return HttpResponseRedirect(admin_next(request, "admin:core_device_changelist"))
 
     def thumbnail_view(self, request, device_id: str):
         """A phone's strokes on the current sheet (?sheet=N for another), as SVG."""

@@ -8,8 +8,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from projector.frames import segment_key, stroke_key
-from projector.models import Exhibit, Segment, Sheet
+from core.frames import segment_key, stroke_key
+from core.models import Exhibit, Segment, Sheet
 
 
 def sheet_current() -> Sheet:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
-from controller.messages import Limits
+from core.messages import Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +157,8 @@ _READ_APART = {"sheet", "aspect", "palette", "brushes", "wall_languages", "block
 
 def exhibit_snapshot_load() -> ExhibitSnapshot:
     """Read settings, the current sheet and blocked devices (sync; call off the loop)."""
-    from controller.models import Device
-    from projector.models import Exhibit
-    from projector.sheets import sheet_current
+    from core.models import Device, Exhibit
+    from core.sheets import sheet_current
 
     exhibit = Exhibit.load()
     same_named: dict[str, Any] = {
