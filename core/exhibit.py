@@ -34,7 +34,7 @@ class ExhibitSnapshot:
     delay_seconds: int = 0  # the museum-safe delay (projector.delay); 0 is off
     phone_view: bool = True  # phones show the wall faintly (projector.view)
     closed: bool = False  # closed by the opening hours
-    closed_message: str = ""
+    closed_message: str = "We are closed. Come back when we open to draw on the wall."
     # The languages the wall's invitation cycles through (codes; empty: the wall's own).
     wall_languages: tuple[str, ...] = ()
     # The venue's Wi-Fi, for the QR code on the wall and the poster (wifi_data); the

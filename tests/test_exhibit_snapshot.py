@@ -27,3 +27,19 @@ def test_every_same_named_setting_reaches_the_snapshot():
     exhibit.save()
     snapshot = exhibit_snapshot_load()
     assert {name: getattr(snapshot, name) for name in changed} == changed
+
+
+def test_the_snapshots_defaults_are_the_models_defaults():
+    """A process that has not read the database yet behaves as a fresh exhibit would:
+    the snapshot's defaults may not drift from the model's (the model is the definition)."""
+    fresh, snapshot = Exhibit(), ExhibitSnapshot(sheet=0)
+    differing = {}
+    for f in fields(ExhibitSnapshot):
+        if f.name in _READ_APART or not hasattr(fresh, f.name):
+            continue
+        model_value = getattr(fresh, f.name)
+        if isinstance(model_value, list | tuple):
+            continue  # filled from the model on load (palettes, languages, messages)
+        if getattr(snapshot, f.name) != model_value:
+            differing[f.name] = (getattr(snapshot, f.name), model_value)
+    assert differing == {}
