@@ -19,7 +19,7 @@ PICTURE_WIDTH = 960
 
 def sheets_with_phones(queryset=None):
     """Sheets with their visible stroke, segment and phone counts."""
-    from projector.admin import sheets_counted  # the one stroke count
+    from curator.exhibit_admin import sheets_counted  # the one stroke count
 
     queryset = queryset if queryset is not None else Sheet.objects.all()
     return sheets_counted(queryset).annotate(

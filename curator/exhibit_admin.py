@@ -25,13 +25,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.models import Exhibit, Sheet
-from installation.runtime import runtime_peek
-from projector.console import (
+from curator.console import (
     console_context,
     sheet_picture_svg,
     sheets_with_phones,
 )
-from projector.exhibit_fields import AspectRatioField, BrushesField, DelayField, PaletteField
+from curator.exhibit_fields import AspectRatioField, BrushesField, DelayField, PaletteField
+from installation.runtime import runtime_peek
 from projector.export import PNG_WIDTH, sheet_png, sheet_svg
 from projector.hours import hours_next
 from projector.models import ClosedDay, OpeningHours, ScheduleState, Timelapse
