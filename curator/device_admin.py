@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from core.models import Device, Segment, Sheet
 from core.sheets import sheet_current
 from curator.console import device_thumbnail_svg
-from curator.exhibit_admin import admin_next
+from curator.redirects import admin_next
 from projector.moderation import device_block, device_strokes_remove, device_unblock
 
 
