@@ -15,8 +15,8 @@ from PIL import Image
 
 from core.models import Device, Exhibit, Segment, Sheet
 from core.sheets import sheet_current
+from curator.exhibit_admin import EXHIBIT_EDITABLE
 from projector import moderation
-from projector.admin import EXHIBIT_EDITABLE
 from projector.export import export_strokes
 
 pytestmark = [

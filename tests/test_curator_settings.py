@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from core.models import Exhibit
+from curator.exhibit_fields import ratio_label
 from projector import moderation
-from projector.exhibit_fields import ratio_label
 
 pytestmark = [
     pytest.mark.database,
