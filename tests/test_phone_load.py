@@ -54,6 +54,8 @@ TIMINGS = """() => {
         dom: nav.domContentLoadedEventEnd,
         bytes: nav.transferSize + resources.reduce((n, r) => n + r.transferSize, 0),
         hosts: [...new Set(resources.map(r => new URL(r.name).host))],
+        scripts: resources.map(r => r.name).filter(name => name.endsWith('.js')),
+        preloads: document.querySelectorAll('link[rel=modulepreload]').length,
     };
 }"""
 
@@ -81,4 +83,7 @@ def test_the_page_is_small_and_opens_on_slow_3g(production_server, browser, devi
     )
     assert timing["hosts"] == [f"127.0.0.1:{server.port}"], "nothing from a CDN"
     assert 0 < timing["bytes"] < BUDGET_BYTES
+    # Each module once, all preloaded: an import by another name than its preload's
+    # (an unhashed one) would fetch it twice, a missing preload one round trip later.
+    assert len(timing["scripts"]) == len(set(timing["scripts"])) == timing["preloads"] + 1
     context.close()
