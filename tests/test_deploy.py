@@ -282,7 +282,7 @@ def test_the_phones_modules_import_each_other_by_their_hashed_names(static_root)
     with the wall, are imported by their hashed names."""
     manifest = json.loads((Path(static_root) / "staticfiles.json").read_text())["paths"]
     seen = imported_modules(static_root, manifest["controller/phone.js"])
-    for module in ("outbox.js", "ink.js", "colornames.js", "wallview.js"):
+    for module in ("connection_state.js", "outbox.js", "ink.js", "wallview.js", "colornames.js"):
         assert manifest["controller/" + module] in seen, module
     assert manifest["reconnect.js"] in seen, "shared with the wall"
     assert manifest["pen.js"] in seen, "shared with the wall"

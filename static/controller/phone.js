@@ -4,6 +4,7 @@
 import { Ink, Rate } from "./ink.js";
 import { Outbox } from "./outbox.js";
 import * as Reconnect from "../reconnect.js";
+import * as Connection from "./connection_state.js";
 import * as ColorNames from "./colornames.js";
 import { WallView } from "./wallview.js";
 import { WallPen as Pen } from "../pen.js";
@@ -11,11 +12,6 @@ import { WallPen as Pen } from "../pen.js";
 var TICK_MS = 33; // about 30 messages a second while drawing
 var MIN_STEP_PX = 1.5; // closer points add nothing visible and cost ink
 var RESUME_INK = 0.1; // after running dry, wait for this share of the tank
-// Unacknowledged this long, with no word from the server since it left: the link
-// is dead (the server repeats its last ack every 2 s while storage is slow).
-var STALL_MS = 6000;
-var OPEN_MS = 5000; // a handshake that has not opened by then is dropped
-var WELCOME_MS = 10000; // nor welcomed by then
 var LOCAL_STROKES = 400; // kept to redraw after a resize or rotation
 var UNDO_MS = 10000; // the server allows a little more (docs/protocol.md, "Undo")
 
@@ -66,12 +62,10 @@ var color = null;
 var width = null;
 
 var socket = null;
-var welcomed = false;
-var state = "connecting"; // connecting, live, reconnecting, full, paused, blocked
-var position = 0;
+// The connection's state, kept by static/controller/connection_state.js.
+var conn = Connection.initial();
 var lastHeard = 0;
 var connects = 0;
-var connectedAt = 0;
 var retry = new Reconnect.Reconnector(connect);
 
 var pointer = null; // the one pointer that draws: {id}
@@ -296,7 +290,7 @@ function paint(s, points, end) {
 // -- drawing -----------------------------------------------------------------
 
 function canDraw() {
-  return state !== "paused" && state !== "full" && state !== "blocked";
+  return Connection.canDraw(conn.state);
 }
 
 function inkLeft(t) {
@@ -505,7 +499,7 @@ function pump() {
     batch(false);
     batchedAt = t;
   }
-  if (!socket || socket.readyState !== 1 || !welcomed || !canDraw()) return;
+  if (!socket || socket.readyState !== 1 || !conn.welcomed || !canDraw()) return;
   var head;
   while ((head = outbox.head())) {
     var n = head.points.length;
@@ -515,9 +509,7 @@ function pump() {
     ink.sent(n);
     rate.note(t);
   }
-  if (Reconnect.stalled(outbox.oldestSent(), lastHeard, t, STALL_MS)) {
-    drop("stalled"); // a dead Wi-Fi link sends no close: stop waiting for it
-  }
+  feed({ type: "tick", oldestSent: outbox.oldestSent(), lastHeard: lastHeard, at: t }, "stalled");
 }
 
 function renderMeter() {
@@ -535,30 +527,47 @@ function renderMeter() {
 
 // -- the socket --------------------------------------------------------------
 
+/* One event for the connection's state machine; its answer, done. `why`: the
+   reason given if the answer is to drop the socket. */
+function feed(event, why) {
+  var was = conn.state;
+  var step = Connection.step(conn, event);
+  conn = step.conn;
+  if (step.announce || conn.state !== was) renderState();
+  step.actions.forEach(function (action) {
+    if (action === "hello" && socket) hello(socket);
+    else if (action === "new_client") clientTaken();
+    else if (action === "welcome") onWelcome(event.message);
+    else if (action === "ok") retry.ok();
+    else if (action === "drop") drop(why || "dropped");
+    else if (action === "retry") retry.lost();
+    else if (action === "connect") connect();
+    else if (action === "stop") retry.stop();
+  });
+}
+
 function connect() {
   var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/draw/";
   var ws;
   try {
     ws = new WebSocket(url);
   } catch (e) {
-    retry.lost();
+    feed({ type: "close", code: 1006 });
     return;
   }
   socket = ws;
-  welcomed = false;
-  position = 0;
   connects++;
-  connectedAt = now();
-  var fullBeforeWelcome = false;
+  feed({ type: "connect", at: now() });
   var opened = setTimeout(function () {
-    if (socket === ws && ws.readyState !== 1) drop("timeout");
-    else opened = setTimeout(function () {
-      if (socket === ws && !welcomed) drop("timeout");
-    }, WELCOME_MS - OPEN_MS);
-  }, OPEN_MS);
+    if (socket !== ws) return;
+    feed({ type: "timeout", waited: Connection.OPEN_MS }, "timeout");
+    if (socket === ws) opened = setTimeout(function () {
+      if (socket === ws) feed({ type: "timeout", waited: Connection.WELCOME_MS }, "timeout");
+    }, Connection.WELCOME_MS - Connection.OPEN_MS);
+  }, Connection.OPEN_MS);
   ws.onopen = function () {
     lastHeard = now();
-    hello(ws);
+    feed({ type: "open" });
   };
   ws.onmessage = function (event) {
     lastHeard = now();
@@ -568,13 +577,9 @@ function connect() {
     } catch (e) {
       return;
     }
-    if (m.type === "state" && m.state === "full" && !welcomed) fullBeforeWelcome = true;
-    if (m.type === "welcome") {
-      clearTimeout(opened);
-      onWelcome(m, fullBeforeWelcome);
-    } else {
-      onMessage(m);
-    }
+    if (m.type === "welcome") clearTimeout(opened);
+    feed({ type: "message", message: m });
+    onMessage(m);
   };
   ws.onclose = function (event) {
     clearTimeout(opened);
@@ -598,25 +603,18 @@ function drop(why) {
   closed(1006);
 }
 
+/* Closed by the server or dropped here: 4003 (blocked) stops for good; any other
+   close comes back at once, then with capped, jittered backoff (static/reconnect.js). */
 function closed(code) {
   socket = null;
-  welcomed = false;
   outbox.disconnected();
-  if (code === 4003) {
-    retry.stop();
-    setState("blocked");
-    return;
-  }
-  // Any other close (1006, 1012 restart, 4010 too slow, ...): back at once, then
-  // with capped, jittered backoff (static/reconnect.js).
-  setState("reconnecting");
-  retry.lost();
+  feed({ type: "close", code: code, hidden: document.hidden });
 }
 
 /* Back on the network or in front of the visitor: a handshake begun on the old
    network may never finish, so it is dropped and tried again at once. */
 function wake() {
-  if (socket && !welcomed && now() - connectedAt > 1000) drop("wake");
+  feed({ type: "wake", at: now() }, "wake");
 }
 
 function applyExhibit(ex, lim) {
@@ -631,9 +629,8 @@ function applyExhibit(ex, lim) {
   if (relayout) layout();
 }
 
-function onWelcome(m, fullBeforeWelcome) {
-  welcomed = true;
-  retry.ok();
+/* The welcome's news for the page (the connection's state took its part). */
+function onWelcome(m) {
   applyExhibit(m.exhibit, m.limits);
   var before = color;
   pickTools(m.color);
@@ -647,8 +644,6 @@ function onWelcome(m, fullBeforeWelcome) {
     showView(); // what was missed while away comes with the sheet
   }
   ink.anchor(m.ink, 0, now());
-  if (m.state === "full" && m.position) position = m.position; // a place in line
-  setState(m.state === "live" && fullBeforeWelcome ? "full" : m.state, position);
   pump();
 }
 
@@ -665,15 +660,10 @@ function onMessage(m) {
     if (m.dropped === "storage_full") showHint(say("storage_full"), true);
   } else if (m.type === "error") {
     if (m.code === "seq_gap") outbox.seqGap(m.expected);
-    else if (m.code === "client_taken") clientTaken();
-    else {
+    else if (m.code !== "client_taken") {
       var item = outbox.error(m.code, m.seq);
       if (item && item.kind === "undo") undoRefused(item.stroke.local);
     }
-  } else if (m.type === "state") {
-    if (m.state === "full") position = m.position || 0;
-    if (welcomed || m.state !== "full") setState(m.state);
-    else position = m.position || 0;
   } else if (m.type === "reset") {
     // The server drops the rest of a stroke begun before the reset: begin anew.
     var current = stroke && local.length ? local[local.length - 1].points : null;
@@ -715,28 +705,22 @@ function clientTaken() {
   client = randomId();
   undoable = []; // drawn under the old id: the new one cannot take them back
   renderUndo();
-  welcomed = false;
   outbox.disconnected();
-  if (socket && socket.readyState === 1) hello(socket);
 }
 
 // -- states and notices ------------------------------------------------------
 
-var LABELS = ["connecting", "live", "reconnecting", "paused", "blocked"];
-
-function setState(next, place) {
-  state = next;
-  if (next === "full" && place) position = place;
-  el.status.dataset.state = next;
-  el.status.textContent =
-    next === "full" ? say("full", { n: position || "?" }) : LABELS.indexOf(next) >= 0 ? say(next) : next;
+/* The status line and the state's notice (a passing notice is left to its timer). */
+function renderState() {
+  var label = Connection.labelFor(conn.state, conn.position);
+  var told = Connection.noticeFor(conn.state, conn.position);
+  el.status.dataset.state = conn.state;
+  el.status.textContent = say(label[0], label[1]);
   if (!canDraw() && pointer !== null) {
     pointer = null;
     finish();
   }
-  if (next === "paused") notice(say("paused_notice"), 0);
-  else if (next === "full") notice(say("full_notice", { n: position || "?" }), 0);
-  else if (next === "blocked") notice(say("blocked_notice"), 0);
+  if (told) notice(say(told[0], told[1]), 0);
   else if (!noticeTimer) notice("", 0);
 }
 
@@ -748,7 +732,7 @@ function notice(text, ms) {
   if (text && ms) {
     noticeTimer = setTimeout(function () {
       noticeTimer = null;
-      setState(state);
+      renderState();
     }, ms);
   }
 }
@@ -812,8 +796,8 @@ retry.listen(window, document, wake);
 
 // The test hook: what the page knows, read-only.
 window.phone = {
-  get state() { return state; },
-  get position() { return position; },
+  get state() { return conn.state; },
+  get position() { return conn.position; },
   get outbox() { return outbox.size(); },
   get ink() { return inkLeft(now()); },
   get burst() { return ink.burst; },
@@ -850,7 +834,7 @@ window.phone = {
 
 pickTools(null);
 layout();
-setState("connecting");
+renderState();
 connect();
 setInterval(pump, TICK_MS);
 requestAnimationFrame(renderMeter);
