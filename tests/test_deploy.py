@@ -247,12 +247,10 @@ def test_pages_load_hashed_compressed_static_files(production, page):
 MODULE_IMPORT = re.compile(r"""\bfrom\s*["'](\.\.?/[^"']+)["']""")
 
 
-def test_the_walls_modules_import_each_other_by_their_hashed_names(static_root):
-    """The page links wall.js by its hashed name; the modules it imports must be
-    hashed too, or a cached sync.js from the last release would run with the new
-    wall.js (installation/static_storage.py)."""
-    manifest = json.loads((Path(static_root) / "staticfiles.json").read_text())["paths"]
-    seen, todo = set(), [manifest["projector/wall.js"]]
+def imported_modules(static_root, entry: str) -> set[str]:
+    """Every module `entry` imports, directly or not, by the names in the files as
+    collected; each import must be a hashed name that exists."""
+    seen, todo = set(), [entry]
     while todo:
         name = todo.pop()
         seen.add(name)
@@ -263,11 +261,31 @@ def test_the_walls_modules_import_each_other_by_their_hashed_names(static_root):
             assert (Path(static_root) / imported).is_file(), imported
             if imported not in seen:
                 todo.append(imported)
+    return seen
+
+
+def test_the_walls_modules_import_each_other_by_their_hashed_names(static_root):
+    """The page links wall.js by its hashed name; the modules it imports must be
+    hashed too, or a cached sync.js from the last release would run with the new
+    wall.js (installation/static_storage.py)."""
+    manifest = json.loads((Path(static_root) / "staticfiles.json").read_text())["paths"]
+    seen = imported_modules(static_root, manifest["projector/wall.js"])
     assert manifest["projector/sync.js"] in seen
     assert manifest["projector/timeline.js"] in seen
     assert manifest["reconnect.js"] in seen, "the module shared with the phone"
     p5 = (Path(static_root) / manifest["vendor/p5/p5.min.js"]).read_bytes()
     assert p5 == (ROOT / "static" / "vendor" / "p5" / "p5.min.js").read_bytes(), "as shipped"
+
+
+def test_the_phones_modules_import_each_other_by_their_hashed_names(static_root):
+    """The same for the phone page's phone.js: its modules, and the two it shares
+    with the wall, are imported by their hashed names."""
+    manifest = json.loads((Path(static_root) / "staticfiles.json").read_text())["paths"]
+    seen = imported_modules(static_root, manifest["controller/phone.js"])
+    for module in ("connection_state.js", "outbox.js", "ink.js", "wallview.js", "colornames.js"):
+        assert manifest["controller/" + module] in seen, module
+    assert manifest["reconnect.js"] in seen, "shared with the wall"
+    assert manifest["pen.js"] in seen, "shared with the wall"
 
 
 @pytest.mark.database

@@ -104,4 +104,8 @@ def test_a_fast_zigzag_is_drawn_as_a_smooth_curve(server, browser, devices):
     # Through the midpoints (0.35, 0.5) and (0.65, 0.5) with (0.5, 0.2) as control:
     # the apex is at y = 0.35.
     assert pad_ink(page, 0.5, 0.35, radius=3) > 0, "the curve passes below the corner"
-    assert page.evaluate("typeof window.WallPen") == "function", "the wall's pen"
+    loaded = page.evaluate(
+        "performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname)"
+    )
+    assert "/static/pen.js" in loaded, "the wall's pen"
+    assert page.evaluate("typeof window.WallPen") == "undefined", "imported, not a global"

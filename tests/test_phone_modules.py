@@ -1,22 +1,19 @@
-"""The phone's bookkeeping (static/controller/outbox.js and ink.js), run in Chromium
-through page.evaluate: seqs, cumulative acks, resends, restarted strokes, and an
+"""The phone's bookkeeping (static/controller/outbox.js and ink.js), imported as ES
+modules in Chromium: seqs, cumulative acks, resends, restarted strokes, and an
 ink mirror that never promises more than the server's bucket holds."""
-
-from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.browser
+from tests.js_modules import module_page, static_server  # noqa: F401 (a fixture)
 
-STATIC = Path(__file__).resolve().parent.parent / "static" / "controller"
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(browser):
-    page = browser.new_page()
-    page.set_content("<!doctype html><title>modules</title>")
-    page.add_script_tag(path=str(STATIC / "ink.js"))
-    page.add_script_tag(path=str(STATIC / "outbox.js"))
+def page(browser, static_server):  # noqa: F811 (the fixture above)
+    page = module_page(
+        browser, static_server, PhoneInk="controller/ink.js", PhoneOutbox="controller/outbox.js"
+    )
     yield page
     page.close()
 

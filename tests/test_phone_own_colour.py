@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.js_modules import module_page, static_server  # noqa: F401 (a fixture)
 from tests.parts import wait_for
 from tests.phone_pad import Touch, open_phone, pad_at, wall_has_everything_drawn
 
@@ -94,15 +95,11 @@ def test_a_colour_the_visitor_picks_wins_for_the_visit(start_server, browser, de
     assert page.evaluate("window.phone.color") == picked
 
 
-def test_colour_names(browser):
-    from pathlib import Path
-
-    page = browser.new_page()
-    page.set_content("<!doctype html><title>names</title>")
-    script = Path(__file__).resolve().parent.parent / "static" / "controller" / "colornames.js"
-    page.add_script_tag(path=str(script))
+def test_colour_names(browser, static_server):  # noqa: F811 (the fixture)
+    page = module_page(browser, static_server, ColorNames="controller/colornames.js")
     names = page.evaluate(
         """() => ['#4d908e', '#F94144', '#ffffff', '#4e918f', '#0a0a0a', '#ff0000',
                   '#10107a', 'nonsense'].map(ColorNames.name)"""
     )
     assert names == ["teal", "red", "white", "teal", "black", "red", "navy", ""]
+    page.close()
