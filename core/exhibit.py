@@ -26,7 +26,7 @@ class ExhibitSnapshot:
     ink_burst: float = 480.0
     max_points: int = 64
     max_messages: int = 60
-    wall_budget: int = 4000
+    wall_budget: int = 3000
     max_drawing: int = 200
     max_connections_per_device: int = 3
     fade_seconds: int = 0

@@ -55,7 +55,10 @@ class Exhibit(models.Model):
     max_points = models.PositiveIntegerField(default=64, help_text="Points per message.")
     max_messages = models.PositiveIntegerField(default=60, help_text="Messages a second a phone.")
     wall_budget = models.PositiveIntegerField(
-        default=4000, help_text="Points the wall takes per tick, shared fairly among strokes."
+        default=3000,
+        help_text="Points the wall takes per tick (40 ticks a second), shared fairly among "
+        "strokes and among the server's processes. 3000 is under what the wall page draws "
+        "at 55 frames a second (make bench-wall).",
     )
     max_drawing = models.PositiveIntegerField(
         default=200, help_text="Phones drawing at once; the rest queue."

@@ -51,7 +51,7 @@ class Mixer:
         deliver: Deliver | None = None,
         watch: Watch | None = None,
         tick: float = 0.025,
-        budget: int = 4000,
+        budget: int = 3000,
         sheet: int = 0,
         send_timeout: float = 2.0,
         queue_size: int = 16,
