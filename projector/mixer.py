@@ -23,6 +23,11 @@ from projector.fairshare import allocate, thin
 
 log = logging.getLogger(__name__)
 
+# A quiet room: this many segments or fewer in a tick's window. Each then leaves in a
+# frame of its own at once (5 phones drawing send about 4 a tick); more, and they wait
+# for the tick. It bounds a process's frames (and Redis publishes) to 7 a tick.
+EAGER_FRAMES = 6
+
 Publish = Callable[[list[str]], Awaitable[None]]  # frames' texts, in seq order
 Deliver = Callable[[str], None]  # one frame's text to this process's walls; never waits
 Watch = Callable[[list[AcceptedSegment]], None]  # segments as walls are shown them
@@ -74,7 +79,8 @@ class Mixer:
         # The museum-safe delay (0: off): stored at once, shown to walls after it.
         self.held: DelayQueue[tuple[int, int, AcceptedSegment]] = DelayQueue(0)
         self._released_seq = 0  # the last frame seq handed to walls
-        self._last_added_at = -math.inf  # loop time of the last segment accepted
+        self._since_tick = 0  # segments accepted since the last tick
+        self._eager_left = EAGER_FRAMES  # frames that may still leave before the tick
         self.frames_at_once = 0  # frames that left without waiting for a tick
         # Counters for the health page and the benchmark.
         self.points_in = 0
@@ -84,20 +90,18 @@ class Mixer:
         self.last_error: str | None = None
 
     def add(self, segment: AcceptedSegment) -> None:
-        """Take an accepted segment. It leaves at once if nothing was accepted for a
-        whole tick (a quiet room pays no batching delay), else with the next tick (a busy
-        one gets one frame per tick): Nagle's algorithm turned around."""
-        quiet = not self._pending
+        """Take an accepted segment. While the room is quiet (the last tick's window took
+        at most EAGER_FRAMES segments) it leaves at once, in a frame of its own, up to
+        EAGER_FRAMES such frames a tick: a few phones pay no batching delay. A busy room
+        gets one frame per tick: Nagle's algorithm turned around."""
         self._pending.append(segment)
         self.points_in += len(segment.points)
-        if self._tasks:
-            now = asyncio.get_running_loop().time()
-            quiet = quiet and now - self._last_added_at >= self.tick
-            self._last_added_at = now
-            if quiet and not self._soon:
-                # call_soon, not now: what the same loop pass accepts joins this frame.
-                self._soon = True
-                asyncio.get_running_loop().call_soon(self._mix_soon)
+        self._since_tick += 1
+        if self._tasks and self._eager_left > 0 and not self._soon:
+            self._eager_left -= 1
+            # call_soon, not now: what the same loop pass accepts joins this frame.
+            self._soon = True
+            asyncio.get_running_loop().call_soon(self._mix_soon)
 
     def hide(self, undo: HiddenStroke) -> None:
         """A phone took a stroke back: it is hidden in storage with the next frame,
@@ -229,6 +233,9 @@ class Mixer:
             await self._mix()
 
     async def _mix(self) -> None:
+        # The window that ends now decides the next one: few segments, frames at once.
+        self._eager_left = EAGER_FRAMES if self._since_tick <= EAGER_FRAMES else 0
+        self._since_tick = 0
         self._mix_now(at_tick=True)
 
     def _mix_now(self, at_tick: bool = False) -> None:
