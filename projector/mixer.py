@@ -24,9 +24,10 @@ from projector.fairshare import allocate, thin
 log = logging.getLogger(__name__)
 
 # A quiet room: this many segments or fewer in a tick's window. Each then leaves in a
-# frame of its own at once (5 phones drawing send about 4 a tick); more, and they wait
-# for the tick. It bounds a process's frames (and Redis publishes) to 7 a tick.
-EAGER_FRAMES = 6
+# frame of its own at once (10 phones drawing send about 8 a tick, 12 at a peak); more,
+# and they wait for the tick. It bounds a process's frames (and Redis publishes) to 13
+# a tick whatever the crowd.
+EAGER_FRAMES = 12
 
 Publish = Callable[[list[str]], Awaitable[None]]  # frames' texts, in seq order
 Deliver = Callable[[str], None]  # one frame's text to this process's walls; never waits
