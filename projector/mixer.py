@@ -81,7 +81,9 @@ class Mixer:
         self.held: DelayQueue[tuple[int, int, AcceptedSegment]] = DelayQueue(0)
         self._released_seq = 0  # the last frame seq handed to walls
         self._since_tick = 0  # segments accepted since the last tick
+        self._points_since_tick = 0  # and their points
         self._eager_left = EAGER_FRAMES  # frames that may still leave before the tick
+        self._budget_left = budget  # wall points left in this tick (frames at once share it)
         self.frames_at_once = 0  # frames that left without waiting for a tick
         # Counters for the health page and the benchmark.
         self.points_in = 0
@@ -92,12 +94,14 @@ class Mixer:
 
     def add(self, segment: AcceptedSegment) -> None:
         """Take an accepted segment. While the room is quiet (the last tick's window took
-        at most EAGER_FRAMES segments) it leaves at once, in a frame of its own, up to
-        EAGER_FRAMES such frames a tick: a few phones pay no batching delay. A busy room
-        gets one frame per tick: Nagle's algorithm turned around."""
+        at most EAGER_FRAMES segments and under half the wall's budget) it leaves at once,
+        in a frame of its own, up to EAGER_FRAMES such frames a tick: a few phones pay no
+        batching delay. A busy room gets one frame per tick: Nagle's algorithm turned
+        around."""
         self._pending.append(segment)
         self.points_in += len(segment.points)
         self._since_tick += 1
+        self._points_since_tick += len(segment.points)
         if self._tasks and self._eager_left > 0 and not self._soon:
             self._eager_left -= 1
             # call_soon, not now: what the same loop pass accepts joins this frame.
@@ -161,13 +165,16 @@ class Mixer:
             hidden, self._hidden = self._hidden, []
             # Storage keeps every accepted point (an ack promises them); only the walls'
             # copy is thinned to the tick's budget.
-            segments = share_budget(accepted, self.budget)
+            # The budget is a tick's: frames that left at once in it spent part of it.
+            segments = share_budget(accepted, max(0, min(self.budget, self._budget_left)))
             if hidden:  # taken back before they were shown: walls never get them
                 gone = {(h.client, h.stroke) for h in hidden}
                 segments = [s for s in segments if (s.client, s.stroke) not in gone]
             self.seq += 1
             time_ms = int(time.time() * 1000)
-            self.points_out += sum(len(s.points) for s in segments)
+            shown = sum(len(s.points) for s in segments)
+            self.points_out += shown
+            self._budget_left -= shown
             if self._writer is not None:
                 batch = StoredBatch(self.sheet, self.origin, self.seq, accepted, hidden)
                 self._writer.submit(batch)
@@ -235,9 +242,13 @@ class Mixer:
 
     async def _mix(self) -> None:
         # The window that ends now decides the next one: few segments, frames at once.
-        self._eager_left = EAGER_FRAMES if self._since_tick <= EAGER_FRAMES else 0
-        self._since_tick = 0
+        # Quiet also means far under the wall's budget: frames at once are not thinned
+        # (thinning needs the tick's whole crowd to be fair among phones).
+        quiet = self._since_tick <= EAGER_FRAMES and 2 * self._points_since_tick <= self.budget
+        self._eager_left = EAGER_FRAMES if quiet else 0
+        self._since_tick = self._points_since_tick = 0
         self._mix_now(at_tick=True)
+        self._budget_left = self.budget
 
     def _mix_now(self, at_tick: bool = False) -> None:
         try:

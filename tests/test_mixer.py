@@ -264,3 +264,18 @@ def test_an_undo_alone_makes_an_empty_frame_so_its_ack_is_not_held_back():
     (text,) = mixer.flush()
     assert orjson.loads(text)["segments"] == []
     assert [b.hidden for b in writer.batches] == [[HiddenStroke("clientUNDO", 9, 4)]]
+
+
+async def test_frames_that_leave_at_once_share_the_ticks_budget():
+    delivered: list[int] = []
+    mixer = Mixer(origin="o1", publish=None, writer=None, tick=10.0, budget=30,
+                  deliver=lambda text: delivered.append(
+                      sum(len(s["points"]) for s in orjson.loads(text)["segments"])))  # fmt: skip
+    mixer.start()
+    await asyncio.sleep(0)
+    for n in range(4):  # a quiet room: each leaves at once, in one tick's window
+        mixer.add(seg(f"client000{n}", 1, n=20))
+        await asyncio.sleep(0)
+    await mixer.stop()
+    assert len(delivered) >= 4
+    assert sum(delivered[:4]) <= 30 + 3, "one budget a tick (a segment keeps its last point)"
