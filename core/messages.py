@@ -228,8 +228,22 @@ def _points(raw: dict, limits: Limits, minimum: int) -> tuple[Point, ...]:
 
 
 def _point(point: object) -> Point:
-    # The hot path of every message: exact type checks and a plain loop (a third of
-    # the cost of the generic checks); anything unusual falls back to `_number`.
+    # The hot path of every message: the common [x, y] of floats in range, checked
+    # with exact types and no loop; anything else goes the careful way.
+    if type(point) is list and len(point) == 2:
+        x, y = point
+        if type(x) is float and type(y) is float and 0.0 <= x <= 1.0 and 0.0 <= y <= 1.0:
+            return (_four_decimals(x), _four_decimals(y))
+    return _point_checked(point)
+
+
+def _four_decimals(v: float) -> float:
+    # Four decimals is a tenth of a pixel on a 4K wall; rounding keeps frames small.
+    # For 0..1 this is round(v, 4), in half the time.
+    return int(v * 10000.0 + 0.5) / 10000.0
+
+
+def _point_checked(point: object) -> Point:
     if type(point) is not list or not 2 <= len(point) <= 3:
         raise ProtocolError("bad_point", "a point is [x, y] or [x, y, pressure]")
     values: list[float] = []
@@ -237,12 +251,11 @@ def _point(point: object) -> Point:
         if type(v) is not float:
             v = _number(v, "coordinate")
         if not 0.0 <= v <= 1.0:
-            # Off the hot path: which value was it? x and y are 0 and 1, pressure is 2.
+            # Which value was it? x and y are 0 and 1, pressure is 2.
             if not math.isfinite(v):
                 raise ProtocolError("bad_number", "coordinate must be finite")
             if len(values) == 2:
                 raise ProtocolError("bad_number", "pressure outside 0..1")
             raise ProtocolError("bad_point", "coordinate outside 0..1")
-        # Four decimals is a tenth of a pixel on a 4K wall; rounding keeps frames small.
-        values.append(round(v, 4))
+        values.append(_four_decimals(v))
     return tuple(values)  # type: ignore[return-value]
