@@ -16,6 +16,7 @@ import math
 import multiprocessing
 import os
 import platform
+import re
 import sys
 import time
 from dataclasses import asdict
@@ -81,22 +82,16 @@ def machine() -> dict:
 
 
 def make_system(name: str) -> System:
-    if name == "installation-1w":
-        return Installation(workers=1)
-    if name == "installation-2w":
-        return Installation(workers=2)
-    if name == "installation-2w-paced":
-        return Installation(workers=2, paced=True)
-
-    if name == "installation-1w-noview":
-        return Installation(workers=1, view=False)
-    if name == "installation-1w-memory":
-        return Installation(workers=1, layer="memory")
+    installation = re.fullmatch(r"installation-([0-9])w((?:-paced|-noview|-memory)*)", name)
+    if installation:
+        workers, flags = int(installation[1]), installation[2]
+        layer = "memory" if "-memory" in flags else "pubsub"
+        return Installation(workers, layer, paced="-paced" in flags, view="-noview" not in flags)
     if name == "seed-design":
         return SeedDesign()
     if name == "bare-relay":
         return BareRelay()
-    choices = ", ".join([*SYSTEMS, "installation-1w-memory"])
+    choices = ", ".join([*SYSTEMS, "installation-Nw[-paced][-noview][-memory]"])
     raise SystemExit(f"unknown system {name!r}; choose from {choices}")
 
 
@@ -309,20 +304,21 @@ def layers(run: Run, sizes: list[int], options: Options) -> None:
             system.stop()
 
 
-def profile_run(run: Run, phones: int, options: Options) -> None:
-    """py-spy over installation-1w's server while `phones` draw; hot spots to the log."""
+def profile_run(run: Run, phones: int, options: Options, name: str = "installation-1w") -> None:
+    """py-spy over an installation's server while `phones` draw; hot spots to the log."""
     if profile.py_spy() is None:
         run.say("profile: py-spy is not installed (pip install py-spy)")
         return
-    system = Installation(workers=1)
-    out = run.out / "profile-installation-1w.txt"
+    system = make_system(name)
+    assert isinstance(system, Installation)
+    out = run.out / f"profile-{name}.txt"
     spies: list = []
 
     def spy(start_at: float, stop_at: float) -> None:
         time.sleep(max(0.0, start_at - time.time()))
         spies.append(profile.record(system.server_pid(), stop_at - start_at, out))
 
-    run.say(f"profile: py-spy on installation-1w while {phones} phones draw")
+    run.say(f"profile: py-spy on {name} while {phones} phones draw")
     try:
         system.start()
         run.add(run_step(system, phones, options, scenario="profiled", on_start=spy))
@@ -470,6 +466,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="also profile installation-1w with py-spy at this many phones",
     )
+    parser.add_argument(
+        "--profile-system", default="installation-1w", help="the installation row to profile"
+    )
     parser.add_argument("--no-flood", action="store_true")
     parser.add_argument("--no-fps", action="store_true")
     parser.add_argument("--no-layers", action="store_true")
@@ -557,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         failed_at = next((n for n in steps if n > held.get("installation-1w", 0)), steps[-1])
         phones = args.profile or failed_at
         run.say(f"targets missed ({missed}): profiling the server at {phones} phones")
-        profile_run(run, phones, options)
+        profile_run(run, phones, options, args.profile_system)
     cleanup()
     text = summary(run, held, steps)
     print(text, flush=True)
