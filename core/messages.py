@@ -143,11 +143,7 @@ def parse_message(
 
 
 def _parse_hello(raw: dict) -> Hello:
-    client = raw.get("client")
-    if client is None:
-        raise ProtocolError("bad_shape", "client is required")
-    if not isinstance(client, str):
-        raise ProtocolError("bad_type", "client must be a string")
+    client = _string(raw, "client")
     if not CLIENT_RE.fullmatch(client):
         raise ProtocolError("bad_shape", "client must be 8-32 characters of A-Z a-z 0-9 _ -")
     last_seq = _integer(raw, "last_seq", 0, MAX_SEQ) if raw.get("last_seq") is not None else 0
@@ -164,6 +160,15 @@ def _integer(raw: dict, name: str, low: int, high: int) -> int:
         raise ProtocolError("bad_type", f"{name} must be a number")
     if not low <= value <= high:
         raise ProtocolError("bad_number", f"{name} out of range")
+    return value
+
+
+def _string(raw: dict, name: str) -> str:
+    value = raw.get(name)
+    if value is None:
+        raise ProtocolError("bad_shape", f"{name} is required")
+    if not isinstance(value, str):
+        raise ProtocolError("bad_type", f"{name} must be a string")
     return value
 
 
@@ -187,11 +192,7 @@ def _style(raw: dict, limits: Limits) -> tuple[str | None, float | None]:
 
 
 def _color(raw: dict, limits: Limits) -> str:
-    color = raw.get("color")
-    if color is None:
-        raise ProtocolError("bad_shape", "color is required")
-    if not isinstance(color, str):
-        raise ProtocolError("bad_type", "color must be a string")
+    color = _string(raw, "color")
     if not COLOR_RE.fullmatch(color):
         raise ProtocolError("bad_color", "colour must be #rrggbb")
     color = color.lower()

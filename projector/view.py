@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from projector.fairshare import allocate, thin
+from projector.fairshare import fit_to_budget, thin
 
 VIEW_SECONDS = 1.0  # how often a process sends its view (only when something was drawn)
 VIEW_POINTS = 400  # points per view message at most: a faint sketch, not the wall
@@ -53,7 +53,7 @@ def coarse(points: Iterable[Sequence[float]], after: Sequence[float] | None = No
 class ViewStroke:
     """One stroke's piece in a view: its key, its style and its coarse points."""
 
-    owner: str  # the device: budget shares are per phone, as on the wall
+    device: str  # budget shares are per phone, as on the wall
     stroke: str  # its key ("client:stroke"): a phone's undo names it in `remove`
     color: str
     width: float
@@ -92,23 +92,13 @@ def fit_budget(strokes: list[ViewStroke], budget: int) -> list[ViewStroke]:
     keeps its ends and its shape (fairshare.thin). A piece whose share is under two
     points is left out (a lone dot says little and costs a stroke's fields): the
     stroke's next piece then goes on from where its last piece sent ended."""
-    demands: dict[str, int] = {}
-    for stroke in strokes:
-        demands[stroke.owner] = demands.get(stroke.owner, 0) + len(stroke.points)
-    if sum(demands.values()) <= budget:
-        return strokes
-    owners = list(demands)
-    shares = dict(zip(owners, allocate([demands[o] for o in owners], budget), strict=True))
-    fitted: list[ViewStroke] = []
-    for stroke in strokes:
-        demand, share = demands[stroke.owner], shares[stroke.owner]
-        keep = len(stroke.points) * share // demand if demand else 0
-        if keep < min(2, len(stroke.points)):
-            continue
-        if keep < len(stroke.points):
-            stroke.points = _thinned(stroke.points, keep)
-        fitted.append(stroke)
-    return fitted
+    return fit_to_budget(strokes, budget, _thinned_stroke, min_points=2)
+
+
+def _thinned_stroke(stroke: ViewStroke, keep: int) -> ViewStroke:
+    # In place: the pieces are the collector's own, built for this one view.
+    stroke.points = _thinned(stroke.points, keep)
+    return stroke
 
 
 def _thinned(points: list, keep: int) -> list:
@@ -158,7 +148,7 @@ class ViewCollector:
 
     def forget(self, device: str) -> None:
         """The curator removed a phone's strokes: what is collected of them never goes."""
-        self._pieces = {k: p for k, p in self._pieces.items() if p.owner != device}
+        self._pieces = {k: p for k, p in self._pieces.items() if p.device != device}
 
     def forget_stroke(self, key: str) -> None:
         """A phone took this stroke back: what is collected of it never goes."""
