@@ -30,6 +30,10 @@ SNAPSHOT_POINTS = 8000  # points in GET /projector/view/, the picture so far
 GRID = 0.004  # of the canvas: closer points add nothing a faint phone view shows
 LAST_POINTS = 10_000  # strokes whose last point is remembered, to join the next piece
 OVERSAMPLE = 8  # points a view's budget's worth kept before the grid and the fair share
+# Points a phone's piece needs to read as a line in a faint sketch. A crowd too big for
+# every phone to get this many in one view takes turns instead (ViewCollector._in_turn):
+# split evenly, 350 phones would get under two points each, and the view would be empty.
+TURN_POINTS = 8
 
 
 def coarse(points: Iterable[Sequence[float]], after: Sequence[float] | None = None) -> list:
@@ -124,6 +128,8 @@ class ViewCollector:
         self.budget = budget
         self._pieces: dict[str, ViewStroke] = {}  # stroke key -> its piece this interval
         self._last: OrderedDict[str, list[float]] = OrderedDict()  # stroke -> last point
+        self._shown: OrderedDict[str, int] = OrderedDict()  # device -> view it was last in
+        self._views = 0  # views taken, empty or not
         self.built = 0  # view messages built (for the benchmark and tests)
 
     def __len__(self) -> int:
@@ -160,6 +166,22 @@ class ViewCollector:
         self._pieces.clear()
         self._last.clear()
 
+    def _in_turn(self, pieces: list[ViewStroke], budget: int) -> list[ViewStroke]:
+        """The pieces of the phones whose turn it is: all of them while each can have
+        TURN_POINTS; else as many phones as can, those shown longest ago first."""
+        self._views += 1
+        devices = list(dict.fromkeys(piece.device for piece in pieces))
+        room = max(1, budget // TURN_POINTS)
+        if len(devices) > room:
+            devices = sorted(devices, key=lambda device: self._shown.get(device, 0))[:room]
+        for device in devices:
+            self._shown[device] = self._views
+            self._shown.move_to_end(device)
+        while len(self._shown) > LAST_POINTS:
+            self._shown.popitem(last=False)
+        chosen = set(devices)
+        return [piece for piece in pieces if piece.device in chosen]
+
     def take(self, sheet: int, budget: int | None = None) -> str | None:
         """The view message for what was collected since the last one, in `budget`
         points (None if nothing was); collecting starts again."""
@@ -172,12 +194,16 @@ class ViewCollector:
         total = sum(p.raw_count for p in pieces.values()) or 1
         for piece in pieces.values():
             piece.make_coarse(max(2, OVERSAMPLE * budget * piece.raw_count // total))
-        strokes = fit_budget([p for p in pieces.values() if p.points], budget)
+        turn = self._in_turn([p for p in pieces.values() if p.points], budget)
+        strokes = fit_budget(turn, budget)
         sent = {id(stroke) for stroke in strokes}
+        waiting = {id(piece) for piece in pieces.values()} - {id(piece) for piece in turn}
         for key, piece in pieces.items():
             if id(piece) in sent:  # the next piece joins what phones were sent
                 self._last[key] = piece.points[-1]
                 self._last.move_to_end(key)
+            elif id(piece) in waiting:  # its next piece starts afresh: no line across
+                self._last.pop(key, None)
         while len(self._last) > LAST_POINTS:
             self._last.popitem(last=False)
         if not strokes:
