@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -79,6 +79,57 @@ class StoredBatch:
     frame_seq: int
     segments: list[AcceptedSegment]
     hidden: list[HiddenStroke] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.segments)
+
+    def acked(self) -> Iterator[tuple[str, int]]:
+        """(client, seq) of every message whose ack waits for this batch's commit."""
+        for segment in self.segments:
+            yield segment.client, segment.seq
+        for undo in self.hidden:
+            yield undo.client, undo.seq
+
+
+@dataclass(frozen=True, slots=True)
+class PlainBatch:
+    """A frame on its way to the archiver process, as plain tuples (batch_lists' form).
+
+    A frame waits a few hundred ms for its commit. As objects, every accepted segment
+    outlived the collector's young generations and reached the oldest, and at 300 phones
+    that set off a full collection every few seconds, 50-100 ms with the event loop
+    stopped, finding nothing to free. The collector stops tracking a tuple of plain
+    values the first time it looks at one, so these never get that far."""
+
+    frame_seq: int
+    size: int
+    oldest: float | None  # when its first segment was accepted (epoch seconds)
+    wire: tuple  # (sheet, origin, frame_seq, segments[, hidden]): batch_lists' shape
+
+    @classmethod
+    def of(cls, batch: StoredBatch) -> PlainBatch:
+        segments = tuple(
+            (s.device, s.client, s.seq, s.stroke, s.color, s.width, s.points,
+             s.is_start, s.is_end, s.accepted_at)
+            for s in batch.segments
+        )  # fmt: skip
+        head = (batch.sheet, batch.origin, batch.frame_seq, segments)
+        hidden = tuple((h.client, h.seq, h.stroke) for h in batch.hidden)
+        return cls(
+            frame_seq=batch.frame_seq,
+            size=len(segments),
+            oldest=batch.segments[0].accepted_at if batch.segments else None,
+            wire=(*head, hidden) if hidden else head,
+        )
+
+    def acked(self) -> Iterator[tuple[str, int]]:
+        """(client, seq) of every message whose ack waits for this batch's commit."""
+        for segment in self.wire[3]:
+            yield segment[1], segment[2]
+        if len(self.wire) > 4:
+            for client, seq, _stroke in self.wire[4]:
+                yield client, seq
 
 
 def batch_lists(batches: Iterable[StoredBatch]) -> list[list]:
