@@ -94,42 +94,38 @@ class StoredBatch:
 
 @dataclass(frozen=True, slots=True)
 class PlainBatch:
-    """A frame on its way to the archiver process, as plain tuples (batch_lists' form).
+    """A frame on its way to the archiver process: already the pipe's bytes.
 
     A frame waits a few hundred ms for its commit. As objects, every accepted segment
     outlived the collector's young generations and reached the oldest, and at 300 phones
     that set off a full collection every few seconds, 50-100 ms with the event loop
-    stopped, finding nothing to free. The collector stops tracking a tuple of plain
-    values the first time it looks at one, so these never get that far."""
+    stopped, finding nothing to free. Nested tuples of plain values did not avoid it:
+    the collector untracks one level of tuples a pass. Bytes and flat tuples of strings
+    and ints it never keeps."""
 
     frame_seq: int
     size: int
     oldest: float | None  # when its first segment was accepted (epoch seconds)
-    wire: tuple  # (sheet, origin, frame_seq, segments[, hidden]): batch_lists' shape
+    wire: bytes  # JSON of batch_lists' item for this frame
+    clients: tuple[str, ...]  # with seqs: the messages whose acks wait for the commit
+    seqs: tuple[int, ...]
 
     @classmethod
     def of(cls, batch: StoredBatch) -> PlainBatch:
-        segments = tuple(
-            (s.device, s.client, s.seq, s.stroke, s.color, s.width, s.points,
-             s.is_start, s.is_end, s.accepted_at)
-            for s in batch.segments
-        )  # fmt: skip
-        head = (batch.sheet, batch.origin, batch.frame_seq, segments)
-        hidden = tuple((h.client, h.seq, h.stroke) for h in batch.hidden)
+        (wire,) = batch_lists([batch])
+        acked = list(batch.acked())
         return cls(
             frame_seq=batch.frame_seq,
-            size=len(segments),
+            size=len(batch.segments),
             oldest=batch.segments[0].accepted_at if batch.segments else None,
-            wire=(*head, hidden) if hidden else head,
+            wire=orjson.dumps(wire),
+            clients=tuple(client for client, _ in acked),
+            seqs=tuple(seq for _, seq in acked),
         )
 
     def acked(self) -> Iterator[tuple[str, int]]:
         """(client, seq) of every message whose ack waits for this batch's commit."""
-        for segment in self.wire[3]:
-            yield segment[1], segment[2]
-        if len(self.wire) > 4:
-            for client, seq, _stroke in self.wire[4]:
-                yield client, seq
+        return zip(self.clients, self.seqs, strict=True)
 
 
 def batch_lists(batches: Iterable[StoredBatch]) -> list[list]:
