@@ -54,6 +54,14 @@ def device_cookie(target: Target) -> dict[str, str]:
     return {}
 
 
+def view_so_far(target: Target, cookie: dict[str, str]) -> int:
+    """What the phone page fetches after each welcome: the picture so far, made coarse
+    (GET /projector/view/, docs/protocol.md). Its size in bytes."""
+    request = urllib.request.Request(target.origin + "/projector/view/", headers=cookie)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return len(response.read())
+
+
 @dataclass
 class PhoneRecord:
     """What one phone saw: send times by seq, and how each seq was answered."""
@@ -152,6 +160,8 @@ class Phone:
         welcome = orjson.loads(await asyncio.wait_for(self.ws.recv(), 30))
         if welcome.get("type") != "welcome":
             raise RuntimeError(f"expected welcome, got {welcome.get('type')}")
+        if self.target.sets_cookie and welcome.get("exhibit", {}).get("view"):
+            await asyncio.to_thread(view_so_far, self.target, cookie)  # not in view_bytes
         self.record.connected = True
 
     async def read(self) -> None:
