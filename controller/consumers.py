@@ -20,9 +20,8 @@ from controller.session import CloseConnection, DrawingSession
 from core import close_codes
 from core.frames import encode
 from core.messages import Hello, Undo
-from installation.outlet import Outlet, transport_abort
 from installation.runtime import runtime_get
-from installation.websocket import Released, SocketOnlyConsumer
+from installation.websocket import Released, SocketOnlyConsumer, WithOutlet
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +31,9 @@ QUEUE_BYTES = 256 * 1024  # a phone's replies are small: this is many seconds of
 VIEW_SKIP_BYTES = 32 * 1024  # more than this waiting: the phone skips a view of the wall
 
 
-class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
+class ControllerConsumer(Released, WithOutlet, SocketOnlyConsumer, AsyncWebsocketConsumer):
     """One phone's connection at /ws/draw/."""
 
-    outlet: Outlet
     watchdog: asyncio.Task | None = None
     registered = False
     in_line = False
@@ -50,14 +48,7 @@ class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
         self.device = device_from_scope(self.scope) or device_fallback(self.scope)
         self.session = DrawingSession(self.runtime, self.device, phone=self)
         await self.accept()
-        self.outlet = Outlet(
-            send=self._send_text,
-            close=self.close,
-            abort=transport_abort(self.base_send),
-            limit_bytes=QUEUE_BYTES,
-            on_slow=self.runtime.slow_client_closed,
-            on_closed=self.release_once,
-        )
+        self.open_outlet(QUEUE_BYTES)
         exhibit = self.runtime.exhibit
         if self.device in exhibit.blocked:
             self.kick(close_codes.BLOCKED, "blocked")
@@ -166,9 +157,6 @@ class ControllerConsumer(Released, SocketOnlyConsumer, AsyncWebsocketConsumer):
         self.notify({"type": "state", "state": state})
         if hasattr(self, "outlet"):
             self.outlet.close(code)
-
-    async def _send_text(self, text: str) -> None:
-        await self.send(text_data=text)
 
     async def _watch(self) -> None:
         """Close a connection that never says hello, or goes silent for too long."""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
+
+from installation.outlet import Outlet, transport_abort
 
 
 class NoDatabaseDispatch:
@@ -64,3 +68,27 @@ class Released:
 
     async def release(self) -> None:
         """Give back what the connection held (for subclasses)."""
+
+
+class WithOutlet:
+    """A consumer whose every send goes through its own Outlet (installation.outlet):
+    nothing of the process waits on this client's socket. Mixed into a Released
+    AsyncWebsocketConsumer whose `runtime` is set before `open_outlet`."""
+
+    outlet: Outlet
+    runtime: Any
+    base_send: Any
+
+    def open_outlet(self, limit_bytes: int) -> Outlet:
+        self.outlet = Outlet(
+            send=self._send_text,
+            close=self.close,  # type: ignore[attr-defined]
+            abort=transport_abort(self.base_send),
+            limit_bytes=limit_bytes,
+            on_slow=self.runtime.slow_client_closed,
+            on_closed=self.release_once,  # type: ignore[attr-defined]
+        )
+        return self.outlet
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)  # type: ignore[attr-defined]

@@ -15,9 +15,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from core.frames import PROJECTOR_GROUP, encode
 from installation.control import GROUP_REJOIN_SECONDS
-from installation.outlet import Outlet, transport_abort
 from installation.runtime import runtime_get
-from installation.websocket import NoDatabaseDispatch, Released
+from installation.websocket import NoDatabaseDispatch, Released, WithOutlet
 
 log = logging.getLogger(__name__)
 
@@ -25,25 +24,17 @@ HEARTBEAT_SECONDS = 5.0
 QUEUE_BYTES = 4 * 1024 * 1024  # a second or more of the busiest frames
 
 
-class ProjectorConsumer(Released, NoDatabaseDispatch, AsyncWebsocketConsumer):
+class ProjectorConsumer(Released, WithOutlet, NoDatabaseDispatch, AsyncWebsocketConsumer):
     groups = [PROJECTOR_GROUP]
-    outlet: Outlet | None = None
     heartbeat: asyncio.Task | None = None
 
     async def connect(self) -> None:
         """Runs at the handshake, after the group is joined (so no frame is missed)."""
         self.runtime = await runtime_get()
         await self.accept()
-        self.outlet = Outlet(
-            send=self._send_text,
-            close=self.close,
-            abort=transport_abort(self.base_send),
-            limit_bytes=QUEUE_BYTES,
-            on_slow=self.runtime.slow_client_closed,
-            on_closed=self.release_once,
-        )
+        outlet = self.open_outlet(QUEUE_BYTES)
         exhibit = self.runtime.exhibit
-        self.outlet.put(
+        outlet.put(
             encode(
                 {
                     "type": "hello",
@@ -64,7 +55,7 @@ class ProjectorConsumer(Released, NoDatabaseDispatch, AsyncWebsocketConsumer):
             runtime.walls.discard(self)
         if self.heartbeat is not None:
             self.heartbeat.cancel()
-        if self.outlet is not None:
+        if hasattr(self, "outlet"):
             self.outlet.stop()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -72,7 +63,7 @@ class ProjectorConsumer(Released, NoDatabaseDispatch, AsyncWebsocketConsumer):
 
     def forward(self, text: str) -> None:
         """This process's Mixer hands each frame here directly (see Runtime.walls)."""
-        if self.outlet is not None:
+        if hasattr(self, "outlet"):
             self.outlet.put(text)
 
     async def wall_frame(self, event: dict) -> None:
@@ -86,9 +77,6 @@ class ProjectorConsumer(Released, NoDatabaseDispatch, AsyncWebsocketConsumer):
     async def wall_message(self, event: dict) -> None:
         """Runs for control events: reset, redraw, exhibit changes, presence."""
         self.forward(event["text"])
-
-    async def _send_text(self, text: str) -> None:
-        await self.send(text_data=text)
 
     async def _heartbeat(self) -> None:
         """Tell the wall we are alive, and re-join the group before Redis forgets it."""
