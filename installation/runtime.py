@@ -56,7 +56,8 @@ REFRESH_SECONDS = 15.0  # safety net if a control message is lost
 PRESENCE_SECONDS = 2.0
 STORAGE_BEHIND_SECONDS = 5.0  # /healthz is degraded when storage is further behind
 LOSS_MEMORY_SECONDS = 300.0  # and for this long after points were refused
-RESYNC_AFTER_SECONDS = 1.0  # walls resync this long after the layer is heard again
+# Walls resync this long after the layer is heard again (and once more, later).
+RESYNC_AFTER_SECONDS = (1.0, STORAGE_BEHIND_SECONDS)
 
 
 class PhoneConnection(Protocol):
@@ -415,10 +416,14 @@ class Runtime:
     async def _layer_restored(self) -> None:
         """This process hears the layer again after a spell of hearing nothing: what
         the other processes published meanwhile never reached its walls, and a wall
-        sees no seq gap if they publish nothing more. Once that is stored (a few
-        flushes), the walls here fetch the sheet and merge it ("resync")."""
-        await asyncio.sleep(RESYNC_AFTER_SECONDS)
-        self.walls.tell(encode({"type": "resync", "sheet": self.exhibit.sheet}))
+        sees no seq gap if they publish nothing more. The walls here fetch the sheet
+        and merge it ("resync") once that is stored: after a flush or so, and again
+        when storage would be called behind (/healthz), in case it was."""
+        waited = 0.0
+        for delay in RESYNC_AFTER_SECONDS:
+            await asyncio.sleep(delay - waited)
+            waited = delay
+            self.walls.tell(encode({"type": "resync", "sheet": self.exhibit.sheet}))
 
     async def _on_control(self, message: dict) -> None:
         if self.layer_watch is not None and self.layer_watch.heard(message):
