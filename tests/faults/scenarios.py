@@ -412,6 +412,7 @@ async def redis_down(
         "down_for": round(back - stopped, 1),
         "wall_missing": len(missing_on_wall),
         "wall_duplicates": wall.duplicates,
+        "wall_told_to_resync": wall.resync_messages,
         "phone_closes": len(crowd.closes()),
     }
     return await _finish(
