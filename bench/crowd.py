@@ -16,6 +16,7 @@ import math
 import multiprocessing
 import os
 import platform
+import re
 import sys
 import time
 from dataclasses import asdict
@@ -46,13 +47,14 @@ SYSTEMS = [
     "installation-1w",
     "installation-1w-noview",
     "installation-2w",
+    "installation-1w-paced",
     "installation-2w-paced",
     "seed-design",
     "bare-relay",
 ]
-# Message for message with the references; the paced row is reported on its own.
+# Message for message with the references; the paced rows are reported on their own.
 UNPACED = ("installation-1w", "installation-2w")
-PACED = "installation-2w-paced"
+PACED = ("installation-1w-paced", "installation-2w-paced")
 
 
 def machine() -> dict:
@@ -81,22 +83,16 @@ def machine() -> dict:
 
 
 def make_system(name: str) -> System:
-    if name == "installation-1w":
-        return Installation(workers=1)
-    if name == "installation-2w":
-        return Installation(workers=2)
-    if name == "installation-2w-paced":
-        return Installation(workers=2, paced=True)
-
-    if name == "installation-1w-noview":
-        return Installation(workers=1, view=False)
-    if name == "installation-1w-memory":
-        return Installation(workers=1, layer="memory")
+    installation = re.fullmatch(r"installation-([0-9])w((?:-paced|-noview|-memory)*)", name)
+    if installation:
+        workers, flags = int(installation[1]), installation[2]
+        layer = "memory" if "-memory" in flags else "pubsub"
+        return Installation(workers, layer, paced="-paced" in flags, view="-noview" not in flags)
     if name == "seed-design":
         return SeedDesign()
     if name == "bare-relay":
         return BareRelay()
-    choices = ", ".join([*SYSTEMS, "installation-1w-memory"])
+    choices = ", ".join([*SYSTEMS, "installation-Nw[-paced][-noview][-memory]"])
     raise SystemExit(f"unknown system {name!r}; choose from {choices}")
 
 
@@ -309,20 +305,21 @@ def layers(run: Run, sizes: list[int], options: Options) -> None:
             system.stop()
 
 
-def profile_run(run: Run, phones: int, options: Options) -> None:
-    """py-spy over installation-1w's server while `phones` draw; hot spots to the log."""
+def profile_run(run: Run, phones: int, options: Options, name: str = "installation-1w") -> None:
+    """py-spy over an installation's server while `phones` draw; hot spots to the log."""
     if profile.py_spy() is None:
         run.say("profile: py-spy is not installed (pip install py-spy)")
         return
-    system = Installation(workers=1)
-    out = run.out / "profile-installation-1w.txt"
+    system = make_system(name)
+    assert isinstance(system, Installation)
+    out = run.out / f"profile-{name}.txt"
     spies: list = []
 
     def spy(start_at: float, stop_at: float) -> None:
         time.sleep(max(0.0, start_at - time.time()))
         spies.append(profile.record(system.server_pid(), stop_at - start_at, out))
 
-    run.say(f"profile: py-spy on installation-1w while {phones} phones draw")
+    run.say(f"profile: py-spy on {name} while {phones} phones draw")
     try:
         system.start()
         run.add(run_step(system, phones, options, scenario="profiled", on_start=spy))
@@ -341,7 +338,7 @@ def profile_run(run: Run, phones: int, options: Options) -> None:
 def missed_targets(held: dict[str, int]) -> str:
     """Which targets the installation (its best row, the paced one included: the issue
     allows it as its own row) misses, if any."""
-    best = max((held.get(n, 0) for n in (*UNPACED, PACED)), default=0)
+    best = max((held.get(n, 0) for n in (*UNPACED, *PACED)), default=0)
     missed = []
     if "seed-design" in held and best < 10 * max(1, held["seed-design"]):
         missed.append("10x the seed design")
@@ -417,12 +414,13 @@ def summary(run: Run, held: dict[str, int], steps: list[int]) -> str:
     if bare is not None:
         lines.append(f"  installation-1w / bare-relay  = {ratio(one, bare, one == top)}")
         lines.append(f"  best installation / bare-relay  = {ratio(best, bare, best == top)}")
-        if PACED in held:
-            paced = held[PACED]
-            lines.append(
-                f"  {PACED} / bare-relay = {ratio(paced, bare, paced == top)}"
-                " (fewer, fuller messages when busy; the same points a second)"
-            )
+        for name in PACED:
+            if name in held:
+                paced = held[name]
+                lines.append(
+                    f"  {name} / bare-relay = {ratio(paced, bare, paced == top)}"
+                    " (fewer, fuller messages when busy; the same points a second)"
+                )
     return "\n".join(lines)
 
 
@@ -469,6 +467,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=None,
         help="also profile installation-1w with py-spy at this many phones",
+    )
+    parser.add_argument(
+        "--profile-system", default="installation-1w", help="the installation row to profile"
     )
     parser.add_argument("--no-flood", action="store_true")
     parser.add_argument("--no-fps", action="store_true")
@@ -557,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
         failed_at = next((n for n in steps if n > held.get("installation-1w", 0)), steps[-1])
         phones = args.profile or failed_at
         run.say(f"targets missed ({missed}): profiling the server at {phones} phones")
-        profile_run(run, phones, options)
+        profile_run(run, phones, options, args.profile_system)
     cleanup()
     text = summary(run, held, steps)
     print(text, flush=True)

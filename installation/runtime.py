@@ -120,6 +120,7 @@ class Runtime:
         self.recent: LRU = LRU(100_000)  # client -> RecentStrokes (for undo)
         self.acks = AckLedger()
         self.pace = PaceMeter(budget=settings.MESSAGE_BUDGET)
+        self.store_backlog_max: int = settings.STORE_BACKLOG_MAX  # read once: asked per message
         self.ack_pacer = AckPacer(self.acks)
         self.claims = ClientClaims(
             stored=BatchedLookup(_clients_stored, default=list), redis_url=settings.REDIS_URL
@@ -292,7 +293,7 @@ class Runtime:
     def storage_full(self) -> bool:
         """Whether what waits on the database has reached its bound (STORE_BACKLOG_MAX):
         past it, points are refused (and the phone told) rather than held."""
-        if self.unstored < settings.STORE_BACKLOG_MAX:
+        if self.unstored < self.store_backlog_max:
             return False
         self.storage_full_drops += 1
         self._last_loss = time.monotonic()

@@ -23,10 +23,10 @@ from projector.fairshare import allocate, thin
 
 log = logging.getLogger(__name__)
 
-# A quiet room: this many segments or fewer in a tick's window. Each then leaves in a
-# frame of its own at once (10 phones drawing send about 8 a tick, 12 at a peak); more,
-# and they wait for the tick. It bounds a process's frames (and Redis publishes) to 13
-# a tick whatever the crowd.
+# A quiet room: this many segments or fewer a tick, on average over the last few
+# ticks. Each then leaves in a frame of its own at once (10 phones drawing send about
+# 8 a tick); more, and they wait for the tick. It bounds a process's frames (and Redis
+# publishes) to 13 a tick whatever the crowd.
 EAGER_FRAMES = 12
 
 Publish = Callable[[list[str]], Awaitable[None]]  # frames' texts, in seq order
@@ -81,6 +81,7 @@ class Mixer:
         self.held: DelayQueue[tuple[int, int, AcceptedSegment]] = DelayQueue(0)
         self._released_seq = 0  # the last frame seq handed to walls
         self._since_tick = 0  # segments accepted since the last tick
+        self._load = 0.0  # segments a tick, smoothed: one busy window is not a busy room
         self._points_since_tick = 0  # and their points
         self._eager_left = EAGER_FRAMES  # frames that may still leave before the tick
         self._budget_left = budget  # wall points left in this tick (frames at once share it)
@@ -93,8 +94,9 @@ class Mixer:
         self.last_error: str | None = None
 
     def add(self, segment: AcceptedSegment) -> None:
-        """Take an accepted segment. While the room is quiet (the last tick's window took
-        at most EAGER_FRAMES segments and under half the wall's budget) it leaves at once,
+        """Take an accepted segment. While the room is quiet (about EAGER_FRAMES segments a
+        tick or fewer lately, and the last tick's window under half the wall's budget in
+        points) it leaves at once,
         in a frame of its own, up to EAGER_FRAMES such frames a tick: a few phones pay no
         batching delay. A busy room gets one frame per tick: Nagle's algorithm turned
         around."""
@@ -244,7 +246,8 @@ class Mixer:
         # The window that ends now decides the next one: few segments, frames at once.
         # Quiet also means far under the wall's budget: frames at once are not thinned
         # (thinning needs the tick's whole crowd to be fair among phones).
-        quiet = self._since_tick <= EAGER_FRAMES and 2 * self._points_since_tick <= self.budget
+        self._load = (self._load + self._since_tick) / 2
+        quiet = self._load <= EAGER_FRAMES and 2 * self._points_since_tick <= self.budget
         self._eager_left = EAGER_FRAMES if quiet else 0
         self._since_tick = self._points_since_tick = 0
         self._mix_now(at_tick=True)

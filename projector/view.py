@@ -29,6 +29,7 @@ VIEW_POINTS_MIN = 60
 SNAPSHOT_POINTS = 8000  # points in GET /projector/view/, the picture so far
 GRID = 0.004  # of the canvas: closer points add nothing a faint phone view shows
 LAST_POINTS = 10_000  # strokes whose last point is remembered, to join the next piece
+OVERSAMPLE = 8  # points a view's budget's worth kept before the grid and the fair share
 
 
 def coarse(points: Iterable[Sequence[float]], after: Sequence[float] | None = None) -> list:
@@ -57,6 +58,20 @@ class ViewStroke:
     color: str
     width: float
     points: list = field(default_factory=list)
+    # The segments' points as they came, made coarse only when the view is built.
+    raw: list = field(default_factory=list)
+    raw_count: int = 0
+
+    def make_coarse(self, keep: int) -> None:
+        """`points` from `raw`: first cut evenly to `keep` points if it has more (a
+        crowd's view has room for a few points a stroke, and the grid would drop most
+        of them anyway), then put on the view's grid."""
+        points = [point for piece in self.raw for point in piece]
+        if len(points) > keep:
+            step = len(points) / keep
+            points = [points[int(i * step)] for i in range(keep - 1)] + [points[-1]]
+        self.points = coarse(points)
+        self.raw, self.raw_count = [], 0
 
     def as_wire(self) -> dict:
         return {
@@ -125,7 +140,8 @@ class ViewCollector:
         return len(self._pieces)
 
     def add(self, segments: Iterable) -> None:
-        """Segments (core.frames.AcceptedSegment) walls are being shown now."""
+        """Segments (core.frames.AcceptedSegment) walls are being shown now. On the
+        tick: they are only kept here; `take` does the work, once a second."""
         for segment in segments:
             if not segment.points:
                 continue
@@ -136,9 +152,9 @@ class ViewCollector:
                 self._pieces[key] = piece
                 joined = None if segment.is_start else self._last.get(key)
                 if joined is not None:
-                    piece.points.append(joined)  # the piece goes on from the last one
-            after = piece.points[-1] if piece.points else None
-            piece.points.extend(coarse(segment.points, after))
+                    piece.raw.append((joined,))  # the piece goes on from the last one
+            piece.raw.append(segment.points)
+            piece.raw_count += len(segment.points)
 
     def forget(self, device: str) -> None:
         """The curator removed a phone's strokes: what is collected of them never goes."""
@@ -160,7 +176,13 @@ class ViewCollector:
         if not self._pieces:
             return None
         pieces, self._pieces = self._pieces, {}
-        strokes = fit_budget([p for p in pieces.values() if p.points], budget or self.budget)
+        budget = budget or self.budget
+        # Points on the grid cost a Python loop each: only a few times the budget's
+        # worth are put there, each stroke in proportion to what it drew.
+        total = sum(p.raw_count for p in pieces.values()) or 1
+        for piece in pieces.values():
+            piece.make_coarse(max(2, OVERSAMPLE * budget * piece.raw_count // total))
+        strokes = fit_budget([p for p in pieces.values() if p.points], budget)
         sent = {id(stroke) for stroke in strokes}
         for key, piece in pieces.items():
             if id(piece) in sent:  # the next piece joins what phones were sent

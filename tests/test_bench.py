@@ -16,6 +16,7 @@ SYSTEMS = {
     "installation-1w",
     "installation-1w-noview",
     "installation-2w",
+    "installation-1w-paced",
     "installation-2w-paced",
     "seed-design",
     "bare-relay",

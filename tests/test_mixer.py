@@ -194,6 +194,22 @@ async def test_a_few_phones_drawing_steadily_pay_no_batching_delay():
     assert mixer.frames_at_once == 30
 
 
+async def test_one_busy_window_does_not_end_the_quiet():
+    delivered: list[int] = []
+    mixer = Mixer(origin="o1", publish=None, writer=None, tick=0.2,
+                  deliver=lambda text: delivered.append(orjson.loads(text)["seq"]))  # fmt: skip
+    mixer.start()
+    await asyncio.sleep(0.05)
+    for seq in range(1, 21):  # a burst of 20 in one window: more than EAGER_FRAMES
+        mixer.add(seg("client0001", seq))
+    await asyncio.sleep(0.2)  # the tick that closes the burst's window has passed
+    before = len(delivered)
+    mixer.add(seg("client0001", 21))
+    await asyncio.sleep(0)
+    assert len(delivered) == before + 1, "the next message did not wait for the tick"
+    await mixer.stop()
+
+
 def test_the_delay_stores_at_once_and_shows_later():
     writer = Writer()
     mixer = Mixer(origin="o1", publish=None, writer=writer, tick=1)
