@@ -103,14 +103,17 @@ class LayerWatch:
     def heard(self, message: dict) -> bool:
         """The control listener hands every control message here first: True if it
         was a probe (nothing else to do with it). This process's own probe, heard
-        after a deaf spell, ends the spell and runs `on_restored`."""
+        after a deaf spell (or after as long a silence), ends it: `on_restored` runs."""
         if message.get("type") != PROBE_TYPE:
             return False
         if message.get("origin") != self.origin:
             return True
-        self._heard = time.monotonic()
+        now = time.monotonic()
+        silent, self._heard = now - self._heard, now
         self._hearing.set()
-        if self.deaf:
+        # A spell is over, whether or not a check saw it begin (a round can wait on
+        # the layer's lock behind the Mixer's publishes for seconds).
+        if self.deaf or silent >= self.deaf_seconds:
             self.deaf = False
             self.restored += 1
             log.warning("channel layer: this process hears its probes again")
