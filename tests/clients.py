@@ -148,6 +148,7 @@ class WallClient:
     gaps: int = 0
     resyncs: int = 0
     resync_messages: int = 0  # `resync` messages heard
+    fetch_errors: list[str] = field(default_factory=list)  # sheet fetches that failed
     stored: dict[str, int] = field(default_factory=dict)
     needed: dict[str, int] = field(default_factory=dict)
 
@@ -192,10 +193,20 @@ class WallClient:
     async def _resync_loop(self) -> None:
         for _ in range(40):
             await asyncio.sleep(0.25)
-            sheet = await asyncio.to_thread(self._fetch_sheet)
-            self._merge_sheet(sheet)
+            sheet = await self._fetch_sheet_or_none()
+            if sheet is not None:
+                self._merge_sheet(sheet)
             if not self.needed:
                 return
+
+    async def _fetch_sheet_or_none(self) -> dict | None:
+        """The sheet, or None (counted) if it did not come: the wall page tries again
+        later too, it does not give up on one failed fetch."""
+        try:
+            return await asyncio.to_thread(self._fetch_sheet)
+        except (OSError, ValueError) as error:
+            self.fetch_errors.append(repr(error))
+            return None
 
     def _fetch_sheet(self) -> dict:
         origins = ",".join(sorted(self._last))
@@ -230,7 +241,12 @@ class WallClient:
         task.add_done_callback(self._merges.discard)
 
     async def _merge_fetched(self) -> None:
-        self._merge_sheet(await asyncio.to_thread(self._fetch_sheet))
+        for _ in range(10):
+            sheet = await self._fetch_sheet_or_none()
+            if sheet is not None:
+                self._merge_sheet(sheet)
+                return
+            await asyncio.sleep(0.5)
 
     def _apply_frame(self, frame: dict) -> None:
         origin, seq = frame["origin"], frame["seq"]
