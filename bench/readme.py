@@ -15,6 +15,7 @@ from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 INSTALLATIONS = ("installation-1w", "installation-2w")  # message for message; paced apart
+PACED = ("installation-1w-paced", "installation-2w-paced")
 
 
 def _f(value, digits: int | None = None) -> str:
@@ -70,6 +71,12 @@ def crowd_tables(data: dict) -> str:
         out.append(f"- Phones held, best installation ÷ seed design: {best / seed:.2f}")
     if relay:
         out.append(f"- Phones held, best installation ÷ bare relay: {best / relay:.2f}")
+        paced = max((held.get(n, 0) for n in PACED), default=0)
+        if paced:
+            out.append(
+                f"- Phones held, best paced installation ÷ bare relay: {paced / relay:.2f} "
+                "(fewer, fuller messages when busy; the same points a second)"
+            )
     off = held.get("installation-1w-noview")
     if off:
         on = held.get("installation-1w", 0)
@@ -89,6 +96,36 @@ def crowd_tables(data: dict) -> str:
                 text += f"; ÷ seed design: {a / c:.2f}"
             out.append(text)
     return "\n".join(out)
+
+
+def latency_table(data: dict) -> str:
+    """p50 / p99 at each step the seed design ran, beside the installation's rows: the
+    target is never worse than the seed design where it holds, and holding beyond."""
+    results = data["results"]
+    seed_steps = sorted(
+        {
+            r["phones"]
+            for r in results
+            if r["system"] == "seed-design" and r["scenario"].startswith("sweep")
+        }
+    )
+    systems = [n for n in (*INSTALLATIONS, *PACED) if any(r["system"] == n for r in results)]
+    lines = [
+        "| phones | seed design p50 / p99 | " + " | ".join(systems) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in systems) + " |",
+    ]
+
+    def cell(row: dict | None) -> str:
+        if row is None:
+            return "–"
+        text = f"{_f(row['p50_ms'])} / {_f(row['p99_ms'])} ms"
+        return text if row["held"] else text + " (not held)"
+
+    for phones in seed_steps:
+        seed = _row_at(results, "seed-design", phones)
+        cells = [cell(_row_at(results, n, phones)) for n in systems]
+        lines.append(f"| {phones} | {cell(seed)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def scaleout_tables(data: dict) -> str:
@@ -159,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         info = data["machine"]
         print(f"<!-- {info['nproc']} cores, {info['cpu']}, {data.get('command')} -->")
         print(crowd_tables(data))
+        print()
+        print(latency_table(data))
         print()
     if args.scaleout.exists():
         print(scaleout_tables(json.loads(args.scaleout.read_text())))

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from controller.ack_ledger import AckLedger
-from core.frames import StoredBatch
+from core.frames import PlainBatch, StoredBatch
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +49,14 @@ class AckPacer:
     def mark(self, phone: AckedPhone) -> None:
         self._due.add(phone)
 
-    def committed(self, batches: Iterable[StoredBatch]) -> None:
-        """Storage holds these frames: their phones may be acknowledged."""
+    def committed(self, batches: Iterable[StoredBatch | PlainBatch]) -> None:
+        """Storage holds these frames: their phones may be acknowledged (an undo's
+        ack waits for its hide's commit, as a segment's for its row)."""
         ledger, by_client, due = self.ledger, self._by_client, self._due
         for batch in batches:
-            for segment in batch.segments:
-                if ledger.committed(segment.client, segment.seq) is not None:
-                    phone = by_client.get(segment.client)
-                    if phone is not None:
-                        due.add(phone)
-            # An undo's ack waits for its hide's commit, as a segment's for its row.
-            for undo in batch.hidden:
-                if ledger.committed(undo.client, undo.seq) is not None:
-                    phone = by_client.get(undo.client)
+            for client, seq in batch.acked():
+                if ledger.committed(client, seq) is not None:
+                    phone = by_client.get(client)
                     if phone is not None:
                         due.add(phone)
 

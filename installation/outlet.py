@@ -7,8 +7,9 @@ full that long) is closed with 4010; if even the close frame cannot get through,
 socket is dropped, because uvicorn's close waits behind the same full buffer.
 
 A send is awaited bare, not under `asyncio.wait_for`: that made a task and a timer for
-every text (a fifth of the writer's cost at a few thousand sends a second), while one
-check a quarter of SLOW_SECONDS apart notices a send that waits too long all the same.
+every text (a fifth of the writer's cost at a few thousand sends a second). A send that
+has to wait (the socket's buffer is full) is rare; only then does a timer check on it,
+every quarter of SLOW_SECONDS, and give up when it has waited too long.
 """
 
 from __future__ import annotations
@@ -62,12 +63,8 @@ class Outlet:
         self.skipped = 0
         self.slow = False
         self._sending_since: float | None = None  # loop time the send under way began
+        self._check: asyncio.TimerHandle | None = None  # while a send waits
         self._task = asyncio.create_task(self._write(), name="outlet")
-        self._check = asyncio.get_running_loop().call_later(self._check_every, self._check_send)
-
-    @property
-    def _check_every(self) -> float:
-        return self.slow_seconds / 4
 
     @property
     def queued_bytes(self) -> int:
@@ -103,24 +100,38 @@ class Outlet:
         self._closing = True
         self._queue.clear()
         self._bytes = 0
-        self._check.cancel()
+        self._stop_checking()
         if self._task is not asyncio.current_task():
             self._task.cancel()
 
+    def _send_waits(self) -> None:
+        """Runs only if a send did not finish at once: watch it from now on."""
+        if self._sending_since is not None and self._check is None:
+            self._check = asyncio.get_running_loop().call_later(
+                self.slow_seconds / 4, self._check_send
+            )
+
     def _check_send(self) -> None:
-        """Runs every quarter of slow_seconds: a send that waits too long gives up."""
+        """Every quarter of slow_seconds while a send waits: too long, and it gives up."""
+        self._check = None
         since = self._sending_since
-        loop = asyncio.get_running_loop()
-        if since is not None and loop.time() - since > self.slow_seconds:
-            self._give_up()
+        if since is None:
             return
-        self._check = loop.call_later(self._check_every, self._check_send)
+        if asyncio.get_running_loop().time() - since > self.slow_seconds:
+            self._give_up()
+        else:
+            self._send_waits()
+
+    def _stop_checking(self) -> None:
+        if self._check is not None:
+            self._check.cancel()
+            self._check = None
 
     def _give_up(self) -> None:
         if self.slow:
             return
         self.slow = True
-        self._check.cancel()
+        self._stop_checking()
         self._sending_since = None
         log.warning("closing a client that has not read for %.0f s", self.slow_seconds)
         if self._on_slow is not None:
@@ -148,7 +159,9 @@ class Outlet:
                 if self._bytes <= self.limit_bytes // 2:
                     self._full_since = None
                 self._sending_since = loop.time()
+                waits = loop.call_soon(self._send_waits)  # runs only if the send suspends
                 await self._send(item)
+                waits.cancel()
                 self._sending_since = None
         except asyncio.CancelledError:
             raise

@@ -364,7 +364,7 @@ class Runtime:
             loop.call_soon_threadsafe(self._committed, batches)
 
     def _committed(self, batches: list) -> None:
-        self.unstored -= sum(len(batch.segments) for batch in batches)
+        self.unstored -= sum(batch.size for batch in batches)
         self.ack_pacer.committed(batches)
 
     def slow_client_closed(self) -> None:

@@ -3,7 +3,21 @@ drawing now (max-min fair), and thin a stroke to its share without losing its sh
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
+
+
+class Piece(Protocol):
+    """What a budget is shared over: some of one phone's points (a segment, a view's stroke)."""
+
+    @property
+    def device(self) -> str: ...
+
+    @property
+    def points(self) -> Sequence: ...
+
+
+PieceT = TypeVar("PieceT", bound=Piece)
 
 
 def allocate(demands: Sequence[int], budget: int) -> list[int]:
@@ -34,6 +48,41 @@ def allocate(demands: Sequence[int], budget: int) -> list[int]:
             shares[index] += 1
             remaining -= 1
     return shares
+
+
+def fit_to_budget(
+    pieces: list[PieceT],
+    budget: int,
+    cut: Callable[[PieceT, int], PieceT],
+    min_points: int = 0,
+) -> list[PieceT]:
+    """The pieces in `budget` points in all, max-min fair per phone, in their order.
+
+    A phone over its share has each of its pieces cut to its part of the share:
+    `cut(piece, keep)` returns the piece with `keep` of its points (at least one,
+    fewer than it has). A piece whose part comes to fewer than `min_points` (or, if
+    it has fewer, than all its points) is left out instead. All fit: `pieces` itself.
+    """
+    # Shares are per phone: a phone draws one stroke at a time, and keying by device
+    # means opening many strokes at once cannot buy a flooder a bigger share.
+    demands: dict[str, int] = {}
+    for piece in pieces:
+        demands[piece.device] = demands.get(piece.device, 0) + len(piece.points)
+    if sum(demands.values()) <= budget:
+        return pieces
+    shares = dict(zip(demands, allocate(list(demands.values()), budget), strict=True))
+    fitted: list[PieceT] = []
+    for piece in pieces:
+        demand, share = demands[piece.device], shares[piece.device]
+        if share >= demand:
+            fitted.append(piece)
+            continue
+        count = len(piece.points)
+        keep = count * share // demand
+        if keep < min(min_points, count):
+            continue
+        fitted.append(cut(piece, max(1, keep)) if keep < count else piece)
+    return fitted
 
 
 def thin(points: Sequence[Sequence[float]], keep: int) -> list[Sequence[float]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -19,7 +18,7 @@ from core.frames import (
     encode_frame,
 )
 from projector.delay import DelayQueue
-from projector.fairshare import allocate, thin
+from projector.fairshare import fit_to_budget, thin
 
 log = logging.getLogger(__name__)
 
@@ -290,22 +289,9 @@ def share_budget(segments: list[AcceptedSegment], budget: int) -> list[AcceptedS
     Segment ends and starts carry meaning (a stroke's first and last point), so a
     segment keeps at least its last point; its identity is never dropped, only points.
     """
-    # Shares are per phone: a phone draws one stroke at a time, and keying by device
-    # means opening many strokes at once cannot buy a flooder a bigger share.
-    demands: dict[str, int] = {}
-    for segment in segments:
-        demands[segment.device] = demands.get(segment.device, 0) + len(segment.points)
-    if sum(demands.values()) <= budget:
-        return segments
-    keys = list(demands)
-    shares = dict(zip(keys, allocate([demands[k] for k in keys], budget), strict=True))
-    thinned: list[AcceptedSegment] = []
-    for segment in segments:
-        demand, share = demands[segment.device], shares[segment.device]
-        if share >= demand or not segment.points:
-            thinned.append(segment)
-            continue
-        keep = max(1, math.floor(len(segment.points) * share / demand))
-        points = thin(segment.points, keep)
-        thinned.append(replace(segment, points=points))  # type: ignore[arg-type]  # a copy
-    return thinned
+    return fit_to_budget(segments, budget, _thinned)
+
+
+def _thinned(segment: AcceptedSegment, keep: int) -> AcceptedSegment:
+    # A copy: the accepted segment itself goes to storage whole.
+    return replace(segment, points=thin(segment.points, keep))  # type: ignore[arg-type]

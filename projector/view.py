@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from projector.fairshare import allocate, thin
+from projector.fairshare import fit_to_budget, thin
 
 VIEW_SECONDS = 1.0  # how often a process sends its view (only when something was drawn)
 VIEW_POINTS = 400  # points per view message at most: a faint sketch, not the wall
@@ -30,6 +30,10 @@ SNAPSHOT_POINTS = 8000  # points in GET /projector/view/, the picture so far
 GRID = 0.004  # of the canvas: closer points add nothing a faint phone view shows
 LAST_POINTS = 10_000  # strokes whose last point is remembered, to join the next piece
 OVERSAMPLE = 8  # points a view's budget's worth kept before the grid and the fair share
+# Points a phone's piece needs to read as a line in a faint sketch. A crowd too big for
+# every phone to get this many in one view takes turns instead (ViewCollector._in_turn):
+# split evenly, 350 phones would get under two points each, and the view would be empty.
+TURN_POINTS = 8
 
 
 def coarse(points: Iterable[Sequence[float]], after: Sequence[float] | None = None) -> list:
@@ -53,7 +57,7 @@ def coarse(points: Iterable[Sequence[float]], after: Sequence[float] | None = No
 class ViewStroke:
     """One stroke's piece in a view: its key, its style and its coarse points."""
 
-    owner: str  # the device: budget shares are per phone, as on the wall
+    device: str  # budget shares are per phone, as on the wall
     stroke: str  # its key ("client:stroke"): a phone's undo names it in `remove`
     color: str
     width: float
@@ -92,23 +96,13 @@ def fit_budget(strokes: list[ViewStroke], budget: int) -> list[ViewStroke]:
     keeps its ends and its shape (fairshare.thin). A piece whose share is under two
     points is left out (a lone dot says little and costs a stroke's fields): the
     stroke's next piece then goes on from where its last piece sent ended."""
-    demands: dict[str, int] = {}
-    for stroke in strokes:
-        demands[stroke.owner] = demands.get(stroke.owner, 0) + len(stroke.points)
-    if sum(demands.values()) <= budget:
-        return strokes
-    owners = list(demands)
-    shares = dict(zip(owners, allocate([demands[o] for o in owners], budget), strict=True))
-    fitted: list[ViewStroke] = []
-    for stroke in strokes:
-        demand, share = demands[stroke.owner], shares[stroke.owner]
-        keep = len(stroke.points) * share // demand if demand else 0
-        if keep < min(2, len(stroke.points)):
-            continue
-        if keep < len(stroke.points):
-            stroke.points = _thinned(stroke.points, keep)
-        fitted.append(stroke)
-    return fitted
+    return fit_to_budget(strokes, budget, _thinned_stroke, min_points=2)
+
+
+def _thinned_stroke(stroke: ViewStroke, keep: int) -> ViewStroke:
+    # In place: the pieces are the collector's own, built for this one view.
+    stroke.points = _thinned(stroke.points, keep)
+    return stroke
 
 
 def _thinned(points: list, keep: int) -> list:
@@ -134,6 +128,8 @@ class ViewCollector:
         self.budget = budget
         self._pieces: dict[str, ViewStroke] = {}  # stroke key -> its piece this interval
         self._last: OrderedDict[str, list[float]] = OrderedDict()  # stroke -> last point
+        self._shown: OrderedDict[str, int] = OrderedDict()  # device -> view it was last in
+        self._views = 0  # views taken, empty or not
         self.built = 0  # view messages built (for the benchmark and tests)
 
     def __len__(self) -> int:
@@ -158,7 +154,7 @@ class ViewCollector:
 
     def forget(self, device: str) -> None:
         """The curator removed a phone's strokes: what is collected of them never goes."""
-        self._pieces = {k: p for k, p in self._pieces.items() if p.owner != device}
+        self._pieces = {k: p for k, p in self._pieces.items() if p.device != device}
 
     def forget_stroke(self, key: str) -> None:
         """A phone took this stroke back: what is collected of it never goes."""
@@ -169,6 +165,22 @@ class ViewCollector:
         """A reset: the new sheet starts empty."""
         self._pieces.clear()
         self._last.clear()
+
+    def _in_turn(self, pieces: list[ViewStroke], budget: int) -> list[ViewStroke]:
+        """The pieces of the phones whose turn it is: all of them while each can have
+        TURN_POINTS; else as many phones as can, those shown longest ago first."""
+        self._views += 1
+        devices = list(dict.fromkeys(piece.device for piece in pieces))
+        room = max(1, budget // TURN_POINTS)
+        if len(devices) > room:
+            devices = sorted(devices, key=lambda device: self._shown.get(device, 0))[:room]
+        for device in devices:
+            self._shown[device] = self._views
+            self._shown.move_to_end(device)
+        while len(self._shown) > LAST_POINTS:
+            self._shown.popitem(last=False)
+        chosen = set(devices)
+        return [piece for piece in pieces if piece.device in chosen]
 
     def take(self, sheet: int, budget: int | None = None) -> str | None:
         """The view message for what was collected since the last one, in `budget`
@@ -182,12 +194,16 @@ class ViewCollector:
         total = sum(p.raw_count for p in pieces.values()) or 1
         for piece in pieces.values():
             piece.make_coarse(max(2, OVERSAMPLE * budget * piece.raw_count // total))
-        strokes = fit_budget([p for p in pieces.values() if p.points], budget)
+        turn = self._in_turn([p for p in pieces.values() if p.points], budget)
+        strokes = fit_budget(turn, budget)
         sent = {id(stroke) for stroke in strokes}
+        waiting = {id(piece) for piece in pieces.values()} - {id(piece) for piece in turn}
         for key, piece in pieces.items():
             if id(piece) in sent:  # the next piece joins what phones were sent
                 self._last[key] = piece.points[-1]
                 self._last.move_to_end(key)
+            elif id(piece) in waiting:  # its next piece starts afresh: no line across
+                self._last.pop(key, None)
         while len(self._last) > LAST_POINTS:
             self._last.popitem(last=False)
         if not strokes:

@@ -105,17 +105,22 @@ def sheet(request):
             pending_after=cut if staff else None,
         )
     except DatabaseError:
-        # The wall keeps its picture and asks again (docs/protocol.md, "Loading the sheet").
-        response = HttpResponse(
-            orjson.dumps({"error": "storage_unavailable", "retry_after": SHEET_RETRY_SECONDS}),
-            content_type="application/json",
-            status=503,
-        )
-        response["Retry-After"] = str(SHEET_RETRY_SECONDS)
-        return response
+        return _storage_unavailable()
     body["exhibit"] = exhibit.for_wall()
     response = HttpResponse(orjson.dumps(body), content_type="application/json")
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def _storage_unavailable() -> HttpResponse:
+    # The wall keeps its picture, the phone its view, and both ask again soon
+    # (docs/protocol.md, "Loading the sheet" and "The view of the wall").
+    response = HttpResponse(
+        orjson.dumps({"error": "storage_unavailable", "retry_after": SHEET_RETRY_SECONDS}),
+        content_type="application/json",
+        status=503,
+    )
+    response["Retry-After"] = str(SHEET_RETRY_SECONDS)
     return response
 
 
@@ -127,13 +132,7 @@ def view(request):
     try:
         body = view_cache_get(_view_body)
     except DatabaseError:
-        response = HttpResponse(
-            orjson.dumps({"error": "storage_unavailable", "retry_after": SHEET_RETRY_SECONDS}),
-            content_type="application/json",
-            status=503,
-        )
-        response["Retry-After"] = str(SHEET_RETRY_SECONDS)
-        return response
+        return _storage_unavailable()
     response = HttpResponse(body, content_type="application/json")
     response["Cache-Control"] = "no-store"
     return response

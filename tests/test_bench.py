@@ -99,3 +99,27 @@ def test_tiny_run_writes_table_csv_plot_and_summary(tmp_path):
     for figures in details["memory"].values():
         assert figures["phones"] > 0 and figures["walls"] > 0
     assert (tmp_path / "summary.txt").read_text().strip()
+
+
+def test_the_readme_latency_table_sets_each_step_beside_the_seed_design():
+    from bench.readme import latency_table
+
+    def row(system: str, phones: int, p50: float, p99: float, held: bool = True) -> dict:
+        return {"system": system, "scenario": "sweep", "phones": phones, "p50_ms": p50,
+                "p99_ms": p99, "held": held}  # fmt: skip
+
+    results = [
+        row("seed-design", 5, 2.2, 4.7),
+        row("seed-design", 10, 3.0, 150.0, held=False),
+        row("installation-1w", 5, 1.0, 2.3),
+        row("installation-1w", 10, 1.1, 9.0),
+        row("installation-1w", 25, 12.0, 25.0),
+        row("installation-2w-paced", 5, 1.4, 3.8),
+    ]
+    lines = latency_table({"results": results}).splitlines()
+    assert lines[0] == (
+        "| phones | seed design p50 / p99 | installation-1w | installation-2w-paced |"
+    )
+    assert lines[2] == "| 5 | 2.2 / 4.7 ms | 1 / 2.3 ms | 1.4 / 3.8 ms |"
+    assert lines[3] == "| 10 | 3 / 150 ms (not held) | 1.1 / 9 ms | – |"
+    assert len(lines) == 4, "only the steps the seed design ran"

@@ -78,3 +78,21 @@ async def test_when_even_the_close_cannot_get_out_the_socket_is_dropped():
     out.put("frame")
     await asyncio.sleep(1.4)  # the send's 0.1 s, then the close's 1 s
     assert socket.aborted and socket.released == 1
+
+
+async def test_sends_that_finish_at_once_leave_no_timer_behind():
+    # A timer a send was the per-text cost this outlet exists to avoid: only a send
+    # that has to wait is watched.
+    socket = Socket()
+    out = outlet(socket, limit_bytes=1000, slow_seconds=0.2)
+    for text in ("a", "b", "c"):
+        out.put(text)
+    await asyncio.sleep(0.01)
+    assert socket.sent == ["a", "b", "c"] and out._check is None
+    socket.reading.clear()
+    out.put("d")
+    await asyncio.sleep(0.01)
+    assert out._check is not None, "a send that waits is watched"
+    socket.reading.set()
+    await asyncio.sleep(0.2)
+    assert socket.sent[-1] == "d" and out._check is None and socket.closed == []

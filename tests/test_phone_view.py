@@ -10,6 +10,7 @@ from controller.consumers import VIEW_SKIP_BYTES, ControllerConsumer
 from core.frames import AcceptedSegment
 from projector.view import (
     GRID,
+    TURN_POINTS,
     VIEW_POINTS,
     VIEW_POINTS_MIN,
     ViewCollector,
@@ -82,10 +83,29 @@ def test_a_crowd_gets_smaller_views_and_a_left_out_piece_is_bridged():
     view.add([segment("a", 1, [[0.1, 0.1], [0.2, 0.2]], start=True)])
     view.take(1)  # sent: the stroke so far ends at 0.2
     view.add([segment("a", 2, [[0.3, 0.3], [0.4, 0.4], [0.5, 0.5]])])
-    view.add([segment(f"b{i}", 1, [[0.9, 0.1], [0.9, 0.2]], start=True) for i in range(9)])
-    assert view.take(1, budget=10) is None, "every share under two points: all left out"
+    assert view.take(1, budget=1) is None, "a share under two points: left out"
     view.add([segment("a", 3, [[0.6, 0.6]])])
     assert json.loads(view.take(1))["strokes"][0]["points"] == [[0.2, 0.2], [0.6, 0.6]]
+
+
+def test_a_crowd_too_big_for_the_budget_takes_turns():
+    view = ViewCollector()
+    shown: list[set[str]] = []
+    for round_ in range(3):
+        view.add([
+            segment(f"p{i}", round_ + 1, [[0.01 * i, 0.1 * round_ + 0.01 * k] for k in range(12)],
+                    start=round_ == 0)
+            for i in range(30)
+        ])  # fmt: skip
+        strokes = json.loads(view.take(1, budget=10 * TURN_POINTS))["strokes"]
+        assert all(len(s["points"]) >= TURN_POINTS for s in strokes), "enough to read as lines"
+        shown.append({s["stroke"] for s in strokes})
+    assert [len(devices) for devices in shown] == [10, 10, 10]
+    assert len(set.union(*shown)) == 30, "every phone had its turn in three views"
+    # A phone's stroke shown again after waiting starts afresh: no line across its gap.
+    view.add([segment("p0", 4, [[0.5, 0.5], [0.5, 0.6]])])
+    (stroke,) = json.loads(view.take(1))["strokes"]
+    assert stroke["points"][0] == [0.5, 0.5]
 
 
 def test_removed_and_reset_strokes_never_leave():

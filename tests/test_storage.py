@@ -121,7 +121,7 @@ def test_the_stored_owner_and_last_seq_of_many_clients_in_one_query():
 def test_a_stroke_taken_back_is_hidden_after_its_segments_in_either_form_of_a_batch():
     import orjson
 
-    from core.frames import HiddenStroke
+    from core.frames import HiddenStroke, PlainBatch
     from core.storage import batch_hidden, list_rows
     from projector.archiver import encode_batches
 
@@ -133,7 +133,9 @@ def test_a_stroke_taken_back_is_hidden_after_its_segments_in_either_form_of_a_ba
         hidden=[HiddenStroke("clientU1", 4, 1)],
     )  # fmt: skip
     store_rows(*batch_rows([first]), {}, batch_hidden([first]))
-    piped = orjson.loads(encode_batches([second])[4:])  # as the archiver process reads it
+    piped = orjson.loads(
+        encode_batches([PlainBatch.of(second)])[4:]
+    )  # as the archiver process reads it
     assert batch_hidden(piped) == batch_hidden([second]) == [(sheet.pk, "clientU1", 1)]
     store_rows(*list_rows(piped), {}, batch_hidden(piped))
     hidden = dict(Segment.objects.filter(client="clientU1").values_list("seq", "removed"))

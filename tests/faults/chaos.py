@@ -73,52 +73,10 @@ def faults(quick: bool) -> list[Fault]:
                 m, db, phones=20 if q else 40, stall=8 if q else 30
             ),
         ),
-        Fault(
-            "worker",
-            lambda m, db, r: s.kill(
-                m,
-                db,
-                what="worker",
-                phones=10 if q else 20,
-                kills=1 if q else 3,
-                between=2 if q else 4,
-                redis_url=r.url,
-            ),
-            redis=True,
-        ),
-        Fault(
-            "archiver",
-            lambda m, db, r: s.kill(
-                m,
-                db,
-                what="archiver",
-                phones=10 if q else 20,
-                kills=1 if q else 3,
-                between=2 if q else 4,
-            ),
-        ),
-        Fault(
-            "group",
-            lambda m, db, r: s.kill(
-                m,
-                db,
-                what="group",
-                phones=10 if q else 20,
-                kills=1 if q else 3,
-                between=2 if q else 4,
-            ),
-        ),
-        Fault(
-            "sigterm",
-            lambda m, db, r: s.kill(
-                m,
-                db,
-                what="sigterm",
-                phones=10 if q else 20,
-                kills=1 if q else 3,
-                between=2 if q else 4,
-            ),
-        ),
+        kill_fault("worker", quick, redis=True),
+        kill_fault("archiver", quick),
+        kill_fault("group", quick),
+        kill_fault("sigterm", quick),
         Fault(
             "redis",
             lambda m, db, r: s.redis_down(m, db, r, phones=10 if q else 20, down=5 if q else 15),
@@ -138,6 +96,23 @@ def faults(quick: bool) -> list[Fault]:
             ),
         ),
     ]
+
+
+def kill_fault(what: str, quick: bool, redis: bool = False) -> Fault:
+    """A kill fault (scenarios.kill), named for what it kills: once, or three times."""
+    return Fault(
+        what,
+        lambda m, db, r: scenarios.kill(
+            m,
+            db,
+            what=what,
+            phones=10 if quick else 20,
+            kills=1 if quick else 3,
+            between=2 if quick else 4,
+            redis_url=r.url if r is not None else None,
+        ),
+        redis=redis,
+    )
 
 
 async def run_one(fault: Fault) -> tuple[scenarios.Outcome | None, str]:
@@ -170,35 +145,34 @@ def verdict(outcome: scenarios.Outcome) -> list[str]:
     return []
 
 
+WALL_FACTS = (
+    "stalled wall closed {stalled_closed_after} s after it stopped reading "
+    "({closed_after_full} s after its buffers filled); healthy wall's longest "
+    "silence {healthy_longest_silence} s"
+)
+# What each fault's notes say of its own facts (scenarios.Outcome.facts).
+FACTS = {
+    "wall": WALL_FACTS,
+    "wall2": WALL_FACTS,
+    "phone": "healthy phones' longest wait for an ack {healthy_phone_longest_ack_silence} s",
+    "db": (
+        "pages {pages_during}, /healthz {healthz_during}, backlog peak {backlog_peak}, "
+        "wall's longest silence {wall_longest_silence} s"
+    ),
+    "redis": "wall missing {wall_missing} after resync, phones closed {phone_closes}",
+    "idle": (
+        "real phone {welcome_state}; idle sockets let go {idle_let_go_after} s after opening, "
+        "TCP closed after {idle_tcp_closed_after} s"
+    ),
+    "storm": "welcomed again p50 {welcomed_p50} s, p95 {welcomed_p95} s",
+}
+
+
 def notes(name: str, outcome: scenarios.Outcome) -> str:
     f = outcome.facts
     parts = []
-    if name.startswith("wall"):
-        parts.append(
-            f"stalled wall closed {f['stalled_closed_after']} s after it stopped reading "
-            f"({f['closed_after_full']} s after its buffers filled); healthy wall's longest "
-            f"silence {f['healthy_longest_silence']} s"
-        )
-    elif name == "phone":
-        parts.append(
-            f"healthy phones' longest wait for an ack {f['healthy_phone_longest_ack_silence']} s"
-        )  # noqa: E501
-    elif name == "db":
-        parts.append(
-            f"pages {f['pages_during']}, /healthz {f['healthz_during']}, backlog peak "
-            f"{f['backlog_peak']}, wall's longest silence {f['wall_longest_silence']} s"
-        )
-    elif name == "redis":
-        parts.append(
-            f"wall missing {f['wall_missing']} after resync, phones closed {f['phone_closes']}"
-        )  # noqa: E501
-    elif name == "idle":
-        parts.append(
-            f"real phone {f['welcome_state']}; idle sockets let go {f['idle_let_go_after']} s "
-            f"after opening, TCP closed after {f['idle_tcp_closed_after']} s"
-        )
-    elif name == "storm":
-        parts.append(f"welcomed again p50 {f['welcomed_p50']} s, p95 {f['welcomed_p95']} s")
+    if name in FACTS:
+        parts.append(FACTS[name].format_map(f))
     if f.get("strokes_across"):
         parts.append(f"{f['strokes_across']} strokes across a reconnect")
     if outcome.audit.dropped or outcome.audit.refused:
