@@ -28,17 +28,25 @@ class ControlListener:
 
     async def run(self) -> None:
         backoff = 0.5
+        stale: str | None = None
         while True:
             try:
                 if self._channel is None:
                     self._channel = await self.layer.new_channel()
                 await self.layer.group_add(CONTROL_GROUP, self._channel)
+                if stale is not None:  # after the new one joined: the group stays heard
+                    await self.layer.group_discard(CONTROL_GROUP, stale)
+                    stale = None
                 self.ok, backoff = True, 0.5
                 async with asyncio.timeout(GROUP_REJOIN_SECONDS):
                     while True:
                         await self.on_message(await self.layer.receive(self._channel))
             except TimeoutError:
-                continue  # time to re-join the group before it expires
+                # Time to re-join the group before it expires. Cancelling the wait
+                # made channels-redis's pubsub layer drop the channel itself, so the
+                # group is joined again with a new one.
+                stale, self._channel = self._channel, None
+                continue
             except asyncio.CancelledError:
                 raise
             except Exception as error:

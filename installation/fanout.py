@@ -32,3 +32,8 @@ class WallFanout:
         self.frames += 1
         for wall in list(self._walls):
             wall.forward(text)
+
+    def tell(self, text: str) -> None:
+        """A message (not a frame) to every wall here."""
+        for wall in list(self._walls):
+            wall.forward(text)

@@ -45,10 +45,15 @@ async def healthz(request):
         _check(sync_to_async(_database_answers, thread_sensitive=False)),
         _check(_channel_layer_answers),
     )
+    runtime = runtime_peek()
+    watch = runtime.layer_watch if runtime is not None else None
+    # A fresh channel answers even while this process's groups hear nothing (see
+    # installation.layer_watch): the watch says whether its probes come back.
+    if layer == "ok" and watch is not None and not await watch.hears(CHECK_TIMEOUT / 2):
+        layer = "error: this process's subscription is lost (resubscribing)"
     body: dict = {"status": "ok", "database": database, "channel_layer": layer}
     problems = [f"{name}: {state}" for name, state in
                 (("database", database), ("channel layer", layer)) if state != "ok"]  # fmt: skip
-    runtime = runtime_peek()
     if runtime is not None:
         stats = runtime.stats()
         body["process"] = asdict(stats)

@@ -40,6 +40,7 @@ from core.storage import SegmentWriter, clients_stored, stroke_stored
 from installation.acks import AckPacer
 from installation.control import ControlListener
 from installation.fanout import WallFanout
+from installation.layer_watch import LayerWatch
 from installation.line import Line
 from installation.lookups import BatchedLookup
 from projector.archiver import Archiver
@@ -55,6 +56,8 @@ REFRESH_SECONDS = 15.0  # safety net if a control message is lost
 PRESENCE_SECONDS = 2.0
 STORAGE_BEHIND_SECONDS = 5.0  # /healthz is degraded when storage is further behind
 LOSS_MEMORY_SECONDS = 300.0  # and for this long after points were refused
+# Walls resync this long after the layer is heard again (and once more, later).
+RESYNC_AFTER_SECONDS = (1.0, STORAGE_BEHIND_SECONDS)
 
 
 class PhoneConnection(Protocol):
@@ -156,6 +159,13 @@ class Runtime:
         self.loads: dict[str, tuple[int, int, float]] = {}
         self._points_seen = 0  # the Mixer's points_in at the last report
         self.control = ControlListener(self.layer, self._on_control)
+        # Only the pubsub layer can lose its subscription without a word (see
+        # installation.layer_watch); the in-memory one has no other process to hear.
+        self.layer_watch: LayerWatch | None = (
+            LayerWatch(self.layer, self.origin, self._layer_restored)
+            if self.mixer.publishes and hasattr(self.layer, "_get_layer")
+            else None
+        )
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -179,6 +189,8 @@ class Runtime:
             # Every process ticks the opening hours; a row lock lets one apply each.
             asyncio.create_task(hours_loop(), name="runtime-hours"),
         ]
+        if self.layer_watch is not None:
+            self._tasks.append(asyncio.create_task(self.layer_watch.run(), name="runtime-layer"))
 
     async def ready(self) -> None:
         await self._ready.wait()
@@ -402,7 +414,21 @@ class Runtime:
         except Exception as error:
             log.debug("telling walls failed: %r", error)
 
+    async def _layer_restored(self) -> None:
+        """This process hears the layer again after a spell of hearing nothing: what
+        the other processes published meanwhile never reached its walls, and a wall
+        sees no seq gap if they publish nothing more. The walls here fetch the sheet
+        and merge it ("resync") once that is stored: after a flush or so, and again
+        when storage would be called behind (/healthz), in case it was."""
+        waited = 0.0
+        for delay in RESYNC_AFTER_SECONDS:
+            await asyncio.sleep(delay - waited)
+            waited = delay
+            self.walls.tell(encode({"type": "resync", "sheet": self.exhibit.sheet}))
+
     async def _on_control(self, message: dict) -> None:
+        if self.layer_watch is not None and self.layer_watch.heard(message):
+            return
         if message.get("type") == "wall.load" and message.get("origin") != self.origin:
             drawing, demand = message["load"]
             self.loads[message["origin"]] = (int(drawing), int(demand), time.monotonic())

@@ -147,6 +147,8 @@ class WallClient:
     frames: list[dict] = field(default_factory=list)
     gaps: int = 0
     resyncs: int = 0
+    resync_messages: int = 0  # `resync` messages heard
+    fetch_errors: list[str] = field(default_factory=list)  # sheet fetches that failed
     stored: dict[str, int] = field(default_factory=dict)
     needed: dict[str, int] = field(default_factory=dict)
 
@@ -159,6 +161,7 @@ class WallClient:
         self._loaded = False
         self._last: dict[str, int] = {}
         self._resync: asyncio.Task | None = None
+        self._merges: set[asyncio.Task] = set()
         self._reader = asyncio.create_task(self._read())
         await self.load_sheet()
 
@@ -190,10 +193,20 @@ class WallClient:
     async def _resync_loop(self) -> None:
         for _ in range(40):
             await asyncio.sleep(0.25)
-            sheet = await asyncio.to_thread(self._fetch_sheet)
-            self._merge_sheet(sheet)
+            sheet = await self._fetch_sheet_or_none()
+            if sheet is not None:
+                self._merge_sheet(sheet)
             if not self.needed:
                 return
+
+    async def _fetch_sheet_or_none(self) -> dict | None:
+        """The sheet, or None (counted) if it did not come: the wall page tries again
+        later too, it does not give up on one failed fetch."""
+        try:
+            return await asyncio.to_thread(self._fetch_sheet)
+        except (OSError, ValueError) as error:
+            self.fetch_errors.append(repr(error))
+            return None
 
     def _fetch_sheet(self) -> dict:
         origins = ",".join(sorted(self._last))
@@ -205,6 +218,8 @@ class WallClient:
         try:
             async for text in self.ws:
                 message = json.loads(text)
+                if message["type"] == "resync":
+                    self._told_to_resync(message)
                 if message["type"] != "frame":
                     continue
                 self.frames.append(message)
@@ -214,6 +229,24 @@ class WallClient:
                     self._buffer.append(message)
         except websockets.ConnectionClosed:
             pass
+
+    def _told_to_resync(self, message: dict) -> None:
+        """Frames may have been lost unseen (docs/protocol.md, `resync`): merge the
+        sheet, as after a gap."""
+        self.resync_messages += 1
+        if message.get("sheet") != self.hello.get("sheet"):
+            return
+        task = asyncio.create_task(self._merge_fetched())
+        self._merges.add(task)
+        task.add_done_callback(self._merges.discard)
+
+    async def _merge_fetched(self) -> None:
+        for _ in range(10):
+            sheet = await self._fetch_sheet_or_none()
+            if sheet is not None:
+                self._merge_sheet(sheet)
+                return
+            await asyncio.sleep(0.5)
 
     def _apply_frame(self, frame: dict) -> None:
         origin, seq = frame["origin"], frame["seq"]
@@ -248,5 +281,7 @@ class WallClient:
         await self.ws.close()
         if self._resync is not None:
             self._resync.cancel()
-        tasks = [t for t in (self._reader, self._resync) if t is not None]
+        for task in self._merges:
+            task.cancel()
+        tasks = [t for t in (self._reader, self._resync, *self._merges) if t is not None]
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import re
 import signal
 import sys
 import urllib.request
@@ -583,3 +584,21 @@ async def test_a_view_of_the_wall_shows_another_phones_stroke(server):
     assert any(s["points"][0] == [0.111, 0.222] for s in body["strokes"])
     await watcher.close()
     await drawer.close()
+
+
+def _documented_wall_messages() -> list[str]:
+    """The message types of docs/protocol.md's "Server → wall" section, in order."""
+    text = (ROOT / "docs" / "protocol.md").read_text()
+    section = text.split("## Server → wall", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```json", 1)[1].split("```", 1)[0]
+    return re.findall(r'^\{"type": "([a-z_.]+)"', block, flags=re.MULTILINE)
+
+
+def test_every_documented_wall_message_has_a_handler_on_the_wall_page():
+    documented = _documented_wall_messages()
+    assert {"frame", "redraw", "resync", "remove"} <= set(documented), documented
+    sync = (ROOT / "static" / "projector" / "sync.js").read_text()
+    page = (ROOT / "static" / "projector" / "connection.js").read_text()
+    for kind in documented:
+        handled = f'case "{kind}":' in sync or f'message.type === "{kind}"' in page
+        assert handled, f"the wall page does not handle {kind!r} (docs/protocol.md)"

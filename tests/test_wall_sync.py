@@ -144,6 +144,27 @@ def test_redraw_drops_removed_strokes(page):
     assert result["clears"] == 1
 
 
+def test_resync_merges_the_sheet_and_keeps_what_the_wall_shows(page):
+    result = page.evaluate(
+        """async () => {
+          const {sync, log} = makeSync([
+            sheetOf(1, {w: 1}, ["a:1"]),
+            sheetOf(1, {w: 1, v: 9}, ["a:1", "a:5"]),  // v's frames 1-9, never heard
+          ]);
+          await sync.connected({type: "hello", sheet: 1, server_time: Date.now()});
+          sync.handle(frame("w", 2, ["a:2"]));  // live, not stored yet
+          const other = await sync.handle({type: "resync", sheet: 2});  // not this sheet
+          await sync.handle({type: "resync", sheet: 1});
+          return {keys: sync.keys(), fetches: log.fetches.length, redraws: log.redraws,
+                  clears: log.clears, other};
+        }"""
+    )
+    assert result["other"] is None, "a resync for another sheet is ignored"
+    assert result["fetches"] == 2, "the sheet fetched again"
+    assert sorted(result["keys"]) == ["a:1", "a:2", "a:5"], "merged: the live a:2 kept"
+    assert result["redraws"] == 0 and result["clears"] == 0
+
+
 def test_presence_sums_the_latest_report_of_each_process(page):
     totals = page.evaluate(
         """() => {

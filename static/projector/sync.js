@@ -240,6 +240,11 @@ export class WallSync {
         return this.load().catch(() => false);
       case "redraw":
         return this.load({ replace: true }).catch(() => false);
+      case "resync":
+        // Frames may have been lost unseen (the server stopped hearing the other
+        // processes for a while): merge the sheet, as after a gap.
+        if (this.#sheet !== null && message.sheet !== this.#sheet) break;
+        return this.load().catch(() => false);
       case "remove":
         this.removeStrokes(message);
         break;

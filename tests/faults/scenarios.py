@@ -408,10 +408,28 @@ async def redis_down(
     with contextlib.suppress(TimeoutError):
         await wall.wait_for_keys(acked, timeout=20)
     missing_on_wall = acked - wall.segments.keys()
+    # Its process heard nothing while Redis was away: it tells its walls to resync, a
+    # second after it hears again (by then the keys may all have come by a seq gap).
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(10):
+            while not wall.resync_messages:
+                await asyncio.sleep(0.1)
+    # Whether storage's sheet has what the wall lacks (a sheet merge missed it) or not.
+    missing_in_sheet = 0
+    if missing_on_wall:
+        with contextlib.suppress(OSError, ValueError):
+            final = await asyncio.to_thread(wall._fetch_sheet)
+            in_sheet = {seg["key"] for stroke in final["strokes"] for seg in stroke["segments"]}
+            missing_in_sheet = len(missing_on_wall & in_sheet)
     facts = {
         "down_for": round(back - stopped, 1),
         "wall_missing": len(missing_on_wall),
         "wall_duplicates": wall.duplicates,
+        "wall_told_to_resync": wall.resync_messages,
+        "wall_gaps": wall.gaps,
+        "wall_sheet_merges": wall.resyncs,
+        "wall_fetch_errors": wall.fetch_errors[:3],
+        "wall_missing_in_sheet": missing_in_sheet,
         "phone_closes": len(crowd.closes()),
     }
     return await _finish(

@@ -13,6 +13,8 @@ async def test_redis_down_for_5_s_under_two_workers(make_server, postgres_url, r
     explain = outcome.explain()
     assert outcome.facts["wall_missing"] == 0, "the wall refilled the gap: " + explain
     assert outcome.facts["wall_duplicates"] == 0, explain
+    # Its process heard nothing while Redis was away: it tells its walls to resync.
+    assert outcome.facts["wall_told_to_resync"] >= 1, explain
     assert outcome.facts["phone_closes"] == 0, "no phone was cut off: " + explain
     assert_held(outcome, memory_mb=150)
 
