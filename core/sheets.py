@@ -95,11 +95,13 @@ def sheet_strokes(
     with_time: bool = False,
     before: datetime | None = None,
     pending_after: datetime | None = None,
+    latest: int | None = None,
 ) -> list[dict]:
     """A sheet's visible strokes in drawing order, each with its segments in seq order;
     with `with_time`, each segment's `t` is when it was accepted (ms since the epoch);
     with `before`, only segments accepted by then; with `pending_after`, segments
-    accepted later carry `"pending": true` (the museum-safe delay still holds them).
+    accepted later carry `"pending": true` (the museum-safe delay still holds them);
+    with `latest`, only the last that many segments stored.
 
     The one reading of stored strokes: the wall's sheet, the replay and the exports."""
     timed = with_time or pending_after is not None
@@ -107,6 +109,10 @@ def sheet_strokes(
     rows = Segment.objects.filter(sheet=sheet, removed=False)
     if before is not None:
         rows = rows.filter(created_at__lte=before)
+    if latest is not None:
+        first = rows.order_by("-id").values_list("id", flat=True)[latest - 1 : latest].first()
+        if first is not None:
+            rows = rows.filter(id__gte=first)
     strokes: dict[str, dict] = {}
     row: tuple
     for row in rows.order_by("id").values_list(*columns).iterator(2000):

@@ -27,6 +27,10 @@ VIEW_POINTS = 400  # points per view message at most: a faint sketch, not the wa
 VIEW_POINTS_ALL = 40_000
 VIEW_POINTS_MIN = 60
 SNAPSHOT_POINTS = 8000  # points in GET /projector/view/, the picture so far
+# ... made from the sheet's latest segments only: a sheet drawn on for hours holds
+# hundreds of thousands, and reading them all for every second's snapshot stopped a
+# server (measured: 300 phones joining a sheet of about 300,000 segments).
+SNAPSHOT_SEGMENTS = 3000
 GRID = 0.004  # of the canvas: closer points add nothing a faint phone view shows
 LAST_POINTS = 10_000  # strokes whose last point is remembered, to join the next piece
 OVERSAMPLE = 8  # points a view's budget's worth kept before the grid and the fair share

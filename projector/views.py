@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from core.exhibit_cache import exhibit_for_page
 from core.sheets import sheet_current, sheet_snapshot, sheet_strokes
 from installation.join import join_label, join_url
-from projector.view import view_snapshot
+from projector.view import SNAPSHOT_SEGMENTS, view_snapshot
 from projector.view_cache import view_cache_get
 
 # The CDN copy must be byte-for-byte the vendored one (npm's lib/p5.min.js).
@@ -145,7 +145,7 @@ def _view_body() -> bytes:
     sheet = sheet_current()
     if not exhibit.phone_view:  # the curator switched the view off
         return orjson.dumps({"sheet": sheet.pk, "strokes": []})
-    strokes = sheet_strokes(sheet=sheet, before=before)
+    strokes = sheet_strokes(sheet=sheet, before=before, latest=SNAPSHOT_SEGMENTS)
     return orjson.dumps({"sheet": sheet.pk, "strokes": view_snapshot(strokes)})
 
 

@@ -143,3 +143,24 @@ def test_a_stroke_taken_back_is_hidden_after_its_segments_in_either_form_of_a_ba
     assert storage.stroke_stored("clientU1", 1)[::2] == (sheet.pk, True)
     assert storage.stroke_stored("clientU1", 2)[::2] == (sheet.pk, False)
     assert storage.stroke_stored("clientU1", 9) is None
+
+
+def test_the_phones_snapshot_reads_only_the_sheets_latest_segments(client, monkeypatch):
+    """GET /projector/view/ is built from the last SNAPSHOT_SEGMENTS stored: a sheet
+    drawn on for hours must not be read whole for every second's snapshot."""
+    import orjson
+
+    from core.sheets import sheet_strokes
+    from projector import views
+    from projector.view_cache import view_cache_forget
+
+    sheet = sheet_current()
+    for n in range(1, 6):  # five strokes, one segment each, stored in order
+        write_batches([StoredBatch(sheet.pk, "o1", n, [seg(f"client{n}x", 1, stroke=n)])], {})
+    latest = sheet_strokes(sheet=sheet, latest=2)
+    assert [s["stroke"] for s in latest] == ["client4x:4", "client5x:5"]
+    assert len(sheet_strokes(sheet=sheet)) == 5, "without it, the whole sheet"
+    monkeypatch.setattr(views, "SNAPSHOT_SEGMENTS", 3)
+    view_cache_forget()
+    body = orjson.loads(client.get("/projector/view/").content)
+    assert [s["stroke"] for s in body["strokes"]] == ["client3x:3", "client4x:4", "client5x:5"]
