@@ -10,6 +10,13 @@ from installation.runtime import runtime_get, runtime_stop
 
 log = logging.getLogger(__name__)
 
+# The collector's thresholds: the second raised from 10 to 100. Every await leaves a
+# future alive for a few ms to tens of ms, and a young collection every 10 of the
+# youngest promoted thousands of them a second to the oldest generation, which then
+# ran a full collection every few seconds (50-175 ms, the event loop stopped). At 100
+# most die first. docs/decisions.md, "Frames wait for their commit as plain tuples".
+GC_THRESHOLDS = (700, 100, 10)
+
 
 def freeze_startup_objects() -> None:
     """Keep the cyclic garbage collector off what was loaded at startup.
@@ -20,6 +27,7 @@ def freeze_startup_objects() -> None:
     """
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 async def lifespan_app(scope: dict, receive, send) -> None:
