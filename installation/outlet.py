@@ -160,9 +160,11 @@ class Outlet:
                     self._full_since = None
                 self._sending_since = loop.time()
                 waits = loop.call_soon(self._send_waits)  # runs only if the send suspends
-                await self._send(item)
-                waits.cancel()
-                self._sending_since = None
+                try:
+                    await self._send(item)
+                finally:  # a send that failed is not a send that waits
+                    waits.cancel()
+                    self._sending_since = None
         except asyncio.CancelledError:
             raise
         except Exception:  # the socket went away; the consumer's release cleans up

@@ -96,3 +96,16 @@ async def test_sends_that_finish_at_once_leave_no_timer_behind():
     socket.reading.set()
     await asyncio.sleep(0.2)
     assert socket.sent[-1] == "d" and out._check is None and socket.closed == []
+
+
+async def test_a_send_that_fails_is_not_taken_for_a_slow_client():
+    class Gone(Socket):
+        async def send(self, text: str) -> None:
+            await asyncio.sleep(0.01)  # it waited, then the socket went away
+            raise ConnectionError("gone")
+
+    socket, slow = Gone(), []
+    out = outlet(socket, limit_bytes=100, slow_seconds=0.1, on_slow=lambda: slow.append(True))
+    out.put("frame")
+    await asyncio.sleep(0.3)
+    assert slow == [] and socket.closed == [], "the consumer's release cleans up, not 4010"
