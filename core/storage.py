@@ -143,10 +143,11 @@ def sqlite_time(epoch: float) -> str:
         whole, micro = whole + 1, micro - 1_000_000
     elif micro < 0:
         whole, micro = whole - 1, micro + 1_000_000
-    second = int(whole)
-    if _second[0] != second:
-        _second = (second, datetime.fromtimestamp(second, UTC).replace(tzinfo=None).isoformat(" "))
-    return f"{_second[1]}.{micro:06d}" if micro else _second[1]
+    second, cached = int(whole), _second  # one read: a writer thread may swap it
+    if cached[0] != second:
+        cached = (second, datetime.fromtimestamp(second, UTC).replace(tzinfo=None).isoformat(" "))
+        _second = cached
+    return f"{cached[1]}.{micro:06d}" if micro else cached[1]
 
 
 _second: tuple[int, str] = (-1, "")  # the last second sqlite_time formatted
