@@ -15,6 +15,7 @@ from PIL import Image
 
 from tests.clients import PhoneClient
 from tests.parts import Server
+from tests.qr import scan
 
 pytestmark = pytest.mark.browser
 
@@ -169,18 +170,11 @@ def test_wall_uses_the_local_p5_when_the_cdn_is_cut(server, browser):
     page.close()
 
 
-def decode_qr(png: bytes) -> list[str]:
-    import zxingcpp
-
-    image = Image.open(io.BytesIO(png)).convert("L")
-    return [result.text for result in zxingcpp.read_barcodes(image)]
-
-
 def test_the_join_qr_code_on_the_wall_decodes_to_the_public_url(public_server, browser):
     page = open_wall(browser, public_server)
     card = page.locator("#join")
     assert card.is_visible()
-    assert decode_qr(page.locator("#join-qr").screenshot()) == ["https://wall.example.org/"]
+    assert scan(page.locator("#join-qr")) == ["https://wall.example.org/"]
     assert "wall.example.org" in card.inner_text()
     box = page.locator("#join-qr").bounding_box()
     assert box["width"] >= 120, "large enough to scan from a few metres"
@@ -189,7 +183,7 @@ def test_the_join_qr_code_on_the_wall_decodes_to_the_public_url(public_server, b
 
 def test_the_join_qr_code_falls_back_to_the_address_the_wall_was_opened_at(server, browser):
     page = open_wall(browser, server)
-    assert decode_qr(page.locator("#join-qr").screenshot()) == [server.http + "/"]
+    assert scan(page.locator("#join-qr")) == [server.http + "/"]
     page.close()
 
 
@@ -260,7 +254,7 @@ def test_the_poster_prints_on_one_page_of_a4_and_of_letter(public_server, browse
     page.goto(public_server.http + "/poster/")
     page.wait_for_load_state("networkidle")
     assert "wall.example.org" in page.inner_text("body")
-    assert decode_qr(page.locator("img.qr").screenshot()) == ["https://wall.example.org/"]
+    assert scan(page.locator("img.qr")) == ["https://wall.example.org/"]
     page.emulate_media(media="print")
     for paper in ("A4", "Letter"):
         pdf = page.pdf(format=paper, prefer_css_page_size=False)
@@ -290,9 +284,7 @@ def test_attract_screen_shows_when_idle_and_the_first_stroke_dismisses_it(server
     # What the server sends when the curator changes the setting.
     page.evaluate("window.wall.sync.handle({type: 'exhibit', exhibit: {attract_seconds: 1}})")
     attract.wait_for(state="visible", timeout=5000)
-    assert decode_qr(page.locator(".attract-qr").screenshot(animations="disabled")) == [
-        server.http + "/"
-    ]
+    assert scan(page.locator(".attract-qr")) == [server.http + "/"]
     run(draw_stroke(server, BLUE, 0.4))
     attract.wait_for(state="hidden", timeout=5000)
     page.close()

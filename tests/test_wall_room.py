@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.parts import Server
-from tests.test_wall_page import BLUE, RED, decode_qr, draw_stroke, open_wall, run, wait_for_keys
+from tests.qr import scan
+from tests.test_wall_page import BLUE, RED, draw_stroke, open_wall, run, wait_for_keys
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +64,7 @@ def test_an_empty_wall_invites_people_in_from_the_start(browser):
         assert page.locator(".attract-title").inner_text()
         qr = page.locator(".attract-qr")
         assert qr.bounding_box()["height"] >= 0.4 * 720, "a big QR code"
-        assert decode_qr(qr.screenshot(animations="disabled")) == [server.http + "/"]
+        assert scan(qr) == [server.http + "/"]
         run(draw_stroke(server, BLUE, 0.4))
         attract.wait_for(state="hidden", timeout=5000)
         page.reload()

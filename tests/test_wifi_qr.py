@@ -6,12 +6,11 @@ goes to phones."""
 from __future__ import annotations
 
 import functools
-import io
 
 import pytest
-from PIL import Image
 
 from core.exhibit import ExhibitSnapshot, wifi_data
+from tests.qr import scan
 
 # Every character the WIFI: scheme escapes (backslash, semicolon, comma, colon, quote).
 NAME = 'Café "Kunst"; 2,4:GHz\\'
@@ -81,13 +80,6 @@ def test_the_curator_sets_the_network_in_the_settings_form(admin_client, monkeyp
 # -- in Chromium, against the real server ---------------------------------------------
 
 
-def decode_qr(png: bytes) -> list[str]:
-    import zxingcpp
-
-    image = Image.open(io.BytesIO(png)).convert("L")
-    return [result.text for result in zxingcpp.read_barcodes(image)]
-
-
 @pytest.fixture(scope="module")
 def server():
     from tests.parts import Server
@@ -127,9 +119,7 @@ def test_no_network_no_wifi_code(server, browser):
         page = open_page(browser, server, path)
         assert page.locator("#wifi-qr").count() == 0
         assert "Wi-Fi" not in page.locator("body").inner_text()
-        assert decode_qr(page.locator("img[src$='join.svg']").first.screenshot()) == [
-            server.http + "/"
-        ]
+        assert scan(page.locator("img[src$='join.svg']").first) == [server.http + "/"]
         page.context.close()
 
 
@@ -137,8 +127,8 @@ def test_no_network_no_wifi_code(server, browser):
 def test_the_wifi_code_on_the_poster_and_the_wall_decodes_to_the_network(server, browser):
     set_wifi(server, NAME, PASSWORD)
     poster = open_page(browser, server, "/poster/")
-    assert decode_qr(poster.locator("#wifi-qr").screenshot()) == [ESCAPED]
-    assert decode_qr(poster.locator("#join-qr").screenshot()) == [server.http + "/"]
+    assert scan(poster.locator("#wifi-qr")) == [ESCAPED]
+    assert scan(poster.locator("#join-qr")) == [server.http + "/"]
     text = poster.locator("body").inner_text()
     assert "1. Join the Wi-Fi" in text and "2. Scan to draw" in text and NAME in text
     wifi = poster.locator("#wifi-qr").bounding_box()
@@ -150,13 +140,13 @@ def test_the_wifi_code_on_the_poster_and_the_wall_decodes_to_the_network(server,
     # The attract screen (shown while the sheet is empty) has both codes, large.
     codes = wall.locator("#attract .attract-qr")
     assert codes.count() == 2
-    assert decode_qr(codes.nth(0).screenshot(animations="disabled")) == [ESCAPED]
-    assert decode_qr(codes.nth(1).screenshot(animations="disabled")) == [server.http + "/"]
+    assert scan(codes.nth(0)) == [ESCAPED]
+    assert scan(codes.nth(1)) == [server.http + "/"]
     # The join card in the corner, once the attract screen is gone.
     wall.evaluate("document.getElementById('attract').hidden = true")
     card = wall.locator("#join")
-    assert decode_qr(card.locator("#wifi-qr").screenshot()) == [ESCAPED]
-    assert decode_qr(card.locator("#join-qr").screenshot()) == [server.http + "/"]
+    assert scan(card.locator("#wifi-qr")) == [ESCAPED]
+    assert scan(card.locator("#join-qr")) == [server.http + "/"]
     assert "1. Join the Wi-Fi" in card.inner_text() and "2. Scan to draw" in card.inner_text()
     wall.context.close()
 
@@ -165,8 +155,6 @@ def test_the_wifi_code_on_the_poster_and_the_wall_decodes_to_the_network(server,
 def test_an_open_network_in_french(server, browser):
     set_wifi(server, "Galerie, ouverte", "", "nopass")
     poster = open_page(browser, server, "/poster/", locale="fr-FR")
-    assert decode_qr(poster.locator("#wifi-qr").screenshot()) == [
-        "WIFI:T:nopass;S:Galerie\\, ouverte;;"
-    ]
+    assert scan(poster.locator("#wifi-qr")) == ["WIFI:T:nopass;S:Galerie\\, ouverte;;"]
     assert "1. Rejoignez le Wi-Fi" in poster.locator("body").inner_text()
     poster.context.close()
