@@ -36,11 +36,20 @@ class PaceMeter:
         self._window_start = -math.inf
 
     def heard(self, device: str, now: float) -> None:
-        """One message from `device` at `now` (monotonic seconds)."""
+        """One message from `device` at `now` (monotonic seconds).
+
+        The pace rises as soon as the window's senders outgrow it (a crowd that starts
+        together would otherwise flood the process for a whole window before it is
+        asked to slow down), and falls only when a window ends."""
         if now - self._window_start >= self.window:
             # After a quiet spell the last window's crowd has gone: back to no ask.
             ended_just_now = now - self._window_start < 2 * self.window
             self.pace = pace_ms(len(self._senders), self.budget) if ended_just_now else None
             self._senders.clear()
             self._window_start = now
-        self._senders.add(device)
+        senders = self._senders
+        if device not in senders:
+            senders.add(device)
+            needed = pace_ms(len(senders), self.budget)
+            if needed is not None and (self.pace is None or needed > self.pace):
+                self.pace = needed

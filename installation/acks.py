@@ -4,7 +4,9 @@ what storage has committed (docs/protocol.md, "Durability").
 The phones owed something are marked due when they send, and when a commit covers
 their messages; every ACK_SECONDS the pacer asks each due phone to send what its
 session allows. While messages wait on storage, a phone hears its last ack again every
-KEEPALIVE_SECONDS, so a slow database never looks like a dead server.
+KEEPALIVE_SECONDS, so a slow database never looks like a dead server. When the
+process's pace rises (controller/pace.py), every phone that is drawing hears its last
+ack again at the next interval with the new pace, instead of with its next commit.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from controller.ack_ledger import AckLedger
+from controller.pace import PaceMeter
 from core.frames import PlainBatch, StoredBatch
 
 log = logging.getLogger(__name__)
@@ -31,8 +34,11 @@ class AckedPhone(Protocol):
 
 
 class AckPacer:
-    def __init__(self, ledger: AckLedger, interval: float = ACK_SECONDS) -> None:
+    def __init__(
+        self, ledger: AckLedger, pace: PaceMeter | None = None, interval: float = ACK_SECONDS
+    ) -> None:
         self.ledger = ledger
+        self.pace = pace
         self.interval = interval
         self._due: set[AckedPhone] = set()
         self._by_client: dict[str, AckedPhone] = {}
@@ -62,15 +68,22 @@ class AckPacer:
 
     async def run(self) -> None:
         next_keepalive = time.monotonic() + KEEPALIVE_SECONDS
+        told: int | None = None  # the pace the phones were last told of at once
         while True:
             await asyncio.sleep(self.interval)
             now = time.monotonic()
             due, self._due = self._due, set()
-            if now >= next_keepalive:
+            keepalive = KEEPALIVE_SECONDS
+            pace = self.pace.pace if self.pace is not None else None
+            rose = pace is not None and (told is None or pace > told)
+            told = pace
+            if rose or now >= next_keepalive:
                 next_keepalive = now + KEEPALIVE_SECONDS
                 due.update(p for p in self._by_client.values() if p.waiting())
+                if rose:
+                    keepalive = 0.0  # the last ack again, with the new pace
             for phone in due:
                 try:
-                    phone.send_acks(now, KEEPALIVE_SECONDS)
+                    phone.send_acks(now, keepalive)
                 except Exception:  # one phone's bug must not starve the others
                     log.exception("sending acks failed")

@@ -399,6 +399,27 @@ async def test_an_open_stroke_continues_after_a_restart_with_its_header(start_se
 # -- a busy process asks for fewer, fuller messages ----------------------------------------
 
 
+async def test_the_pace_is_asked_as_soon_as_the_crowd_outgrows_the_budget():
+    # A budget of 30 messages a second: the second phone to draw outgrows it.
+    server = Server(env={"WALL_MESSAGE_BUDGET": "30"})
+    server.start()
+    try:
+        phones = [await phone(server) for _ in range(2)]
+        for stroke, p in enumerate(phones, start=1):
+            await p.start(stroke, COLOR, WIDTH, [[0.5, 0.5]])
+        # Nothing more is sent, so no window ends: the ask comes all the same.
+        for p in phones:
+            for _ in range(50):
+                if any(m.get("pace") == 70 for m in p.received if m["type"] == "ack"):
+                    break
+                await asyncio.sleep(0.1)
+            assert p.pace == 70  # 30 a second for 2 phones: one each 66.7 ms
+    finally:
+        for p in phones:
+            await p.close()
+        server.close()
+
+
 async def test_acks_carry_pace_while_the_process_is_busy_and_drop_it_when_quiet():
     # A budget of 30 messages a second: one phone at its own pace fills it.
     server = Server(env={"WALL_MESSAGE_BUDGET": "30"})
