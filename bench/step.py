@@ -136,6 +136,19 @@ def percentile(values: list[float], share: float) -> float:
     return values[index]
 
 
+def _p99_by_second(by_send: list[tuple[float, float]]) -> list[float]:
+    """The p99 latency of the messages sent in each second of the step: whether a
+    step's tail comes from its start (a crowd arriving at once) or all along."""
+    first = min(sent for sent, _ in by_send)
+    seconds: dict[int, list[float]] = {}
+    for sent, latency in by_send:
+        seconds.setdefault(int(sent - first), []).append(latency)
+    return [
+        round(percentile(sorted(seconds.get(i, [])), 0.99) * 1000, 1) if i in seconds else 0.0
+        for i in range(max(seconds) + 1)
+    ]
+
+
 def run_step(
     system: System,
     phones: int,
@@ -304,6 +317,7 @@ def _measure(
 ) -> StepResult:
     received = wall.received if wall else {}
     latencies: list[float] = []
+    by_send: list[tuple[float, float]] = []  # (sent at, latency): the tail's when
     ack_delays: list[float] = []
     answered_total = 0
     # Per server (the scale-out): phones, messages sent and answered, delivered points.
@@ -351,6 +365,7 @@ def _measure(
                     lost += 1
                 else:
                     latencies.append(arrived - record.sent[seq - 1])
+                    by_send.append((record.sent[seq - 1], arrived - record.sent[seq - 1]))
     latencies.sort()
     ack_delays.sort()
     lags.sort()
@@ -384,6 +399,8 @@ def _measure(
             f"mixer->wall p50/p99 {percentile(hops, 0.5) * 1000:.0f}/"
             f"{percentile(hops, 0.99) * 1000:.0f} ms"
         )
+    if by_send:
+        extra["p99_ms_by_second"] = _p99_by_second(by_send)
     if flood is not None:
         extra["flood"] = asdict(flood)
     if redis_commands:

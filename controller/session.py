@@ -88,6 +88,7 @@ class DrawingSession:
     ack_sent_at: float = 0.0  # time.monotonic()
     resent: int = 0  # the highest duplicate seq received, owed an ack again
     gap_told: int = 0  # the expected seq a seq_gap was sent for
+    pace_told: int | None = None  # the pace the last ack carried
     recent: RecentStrokes = field(default_factory=RecentStrokes)  # the host's, from hello
 
     def receive(self, text: str | None, data: bytes | None) -> list[dict] | Hello | Undo:
@@ -97,7 +98,8 @@ class DrawingSession:
         CloseConnection.
 
         Acks are not among the replies: they are cumulative and wait for storage, so
-        the process sends what `take_acks` allows every ACK_SECONDS.
+        the process sends what `take_acks` allows every ACK_SECONDS. The one exception
+        is the last ack again, carrying the first `pace` this phone is asked for.
         """
         host = self.host
         now = time.monotonic()
@@ -134,9 +136,15 @@ class DrawingSession:
             drawn = self.recent.get(message.stroke)
             return message if drawn is None else self.undo(message, drawn)
         try:
-            return self._stroke(message)
+            replies = self._stroke(message)
         except ProtocolError as error:
             return self._violation(error)
+        if not replies and self.pace_told is None and self._pace_rose():
+            # The first ask is answered at once, not with the next ack: a crowd that
+            # starts together would flood the process while its commits come.
+            replies = [self._ink_ack(self.acked_sent)]
+            self.ack_sent_at = now
+        return replies
 
     def welcome(self, hello: Hello, claim: Claim, color: str | None, place: int) -> dict:
         """The answer to a granted hello; `place` is the phone's place in line (0: in)."""
@@ -277,7 +285,8 @@ class DrawingSession:
     def take_acks(self, now: float, keepalive: float) -> list[dict]:
         """What the phone may be told now: held drops and errors whose earlier messages
         are all stored, then one cumulative ack; or, while messages wait on storage and
-        nothing was said for `keepalive` seconds, the last ack again."""
+        nothing was said for `keepalive` seconds, or the process's pace rose since the
+        last ack, the last ack again."""
         if self.seqs is None:
             return []
         durable = self.seqs.durable
@@ -286,7 +295,11 @@ class DrawingSession:
             replies.append(self._ink_ack(durable))
             self.acked_sent = durable
             self.resent = 0
-        elif not replies and self.waiting() and now - self.ack_sent_at >= keepalive:
+        elif (
+            not replies
+            and self.waiting()
+            and (now - self.ack_sent_at >= keepalive or self._pace_rose())
+        ):
             replies.append(self._ink_ack(self.acked_sent))  # "still here, still storing"
         if replies:
             self.ack_sent_at = now
@@ -305,10 +318,17 @@ class DrawingSession:
         """Whether the phone waits for an ack this process owes it."""
         return self.seqs is not None and self.seqs.handled > self.acked_sent
 
+    def _pace_rose(self) -> bool:
+        """Whether the process asks for a slower pace than this phone last heard: a
+        crowd that starts together must hear it before its first commit is acked."""
+        pace = self.host.pace.pace
+        return pace is not None and (self.pace_told is None or pace > self.pace_told)
+
     def _ink_ack(self, seq: int) -> dict:
         ack = {"type": "ack", "seq": seq, "ink": round(self.host.ink.level(self.device), 1)}
-        if self.host.pace.pace is not None:
-            ack["pace"] = self.host.pace.pace  # busy: fewer, fuller messages, please
+        pace = self.pace_told = self.host.pace.pace
+        if pace is not None:
+            ack["pace"] = pace  # busy: fewer, fuller messages, please
         return ack
 
     def _violation(self, error: ProtocolError) -> list[dict]:

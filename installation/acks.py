@@ -4,9 +4,7 @@ what storage has committed (docs/protocol.md, "Durability").
 The phones owed something are marked due when they send, and when a commit covers
 their messages; every ACK_SECONDS the pacer asks each due phone to send what its
 session allows. While messages wait on storage, a phone hears its last ack again every
-KEEPALIVE_SECONDS, so a slow database never looks like a dead server. When the
-process's pace rises (controller/pace.py), every phone that is drawing hears its last
-ack again at the next interval with the new pace, instead of with its next commit.
+KEEPALIVE_SECONDS, so a slow database never looks like a dead server.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from controller.ack_ledger import AckLedger
-from controller.pace import PaceMeter
 from core.frames import PlainBatch, StoredBatch
 
 log = logging.getLogger(__name__)
@@ -34,11 +31,8 @@ class AckedPhone(Protocol):
 
 
 class AckPacer:
-    def __init__(
-        self, ledger: AckLedger, pace: PaceMeter | None = None, interval: float = ACK_SECONDS
-    ) -> None:
+    def __init__(self, ledger: AckLedger, interval: float = ACK_SECONDS) -> None:
         self.ledger = ledger
-        self.pace = pace
         self.interval = interval
         self._due: set[AckedPhone] = set()
         self._by_client: dict[str, AckedPhone] = {}
@@ -68,22 +62,15 @@ class AckPacer:
 
     async def run(self) -> None:
         next_keepalive = time.monotonic() + KEEPALIVE_SECONDS
-        told: int | None = None  # the pace the phones were last told of at once
         while True:
             await asyncio.sleep(self.interval)
             now = time.monotonic()
             due, self._due = self._due, set()
-            keepalive = KEEPALIVE_SECONDS
-            pace = self.pace.pace if self.pace is not None else None
-            rose = pace is not None and (told is None or pace > told)
-            told = pace
-            if rose or now >= next_keepalive:
+            if now >= next_keepalive:
                 next_keepalive = now + KEEPALIVE_SECONDS
                 due.update(p for p in self._by_client.values() if p.waiting())
-                if rose:
-                    keepalive = 0.0  # the last ack again, with the new pace
             for phone in due:
                 try:
-                    phone.send_acks(now, keepalive)
+                    phone.send_acks(now, KEEPALIVE_SECONDS)
                 except Exception:  # one phone's bug must not starve the others
                     log.exception("sending acks failed")

@@ -121,7 +121,7 @@ class Runtime:
         self.acks = AckLedger()
         self.pace = PaceMeter(budget=settings.MESSAGE_BUDGET)
         self.store_backlog_max: int = settings.STORE_BACKLOG_MAX  # read once: asked per message
-        self.ack_pacer = AckPacer(self.acks, self.pace)
+        self.ack_pacer = AckPacer(self.acks)
         self.claims = ClientClaims(
             stored=BatchedLookup(_clients_stored, default=list), redis_url=settings.REDIS_URL
         )

@@ -170,17 +170,52 @@ def test_many_bad_messages_close_the_connection():
 
 def test_acks_ask_for_fewer_fuller_messages_only_while_the_process_is_busy():
     host = StandInHost(pace=PaceMeter(budget=60, window=0.05))  # two phones' worth
-    phones = [session(host, device=f"d_{n}", client=f"client-{n}") for n in range(3)]
+    phones = [session(host, device=f"d_{n}", client=f"client-{n}") for n in range(2)]
     stroke = {"stroke": 1, "color": PALETTE[0], "width": 0.006, "points": [[0.5, 0.5]]}
     for s in phones:
-        send(s, type="start", seq=1, **stroke)
+        assert send(s, type="start", seq=1, **stroke) == []
     host.commit()
-    assert "pace" not in phones[0].take_acks(now=1.0, keepalive=2.0)[0]  # nothing measured yet
-    time.sleep(0.06)  # the window in which three phones sent ends with the next message
+    assert "pace" not in phones[0].take_acks(now=1.0, keepalive=2.0)[0]  # two fit
+    time.sleep(0.12)  # two windows pass without a message: the crowd has gone
+    send(phones[1], type="points", seq=2, stroke=1, points=[[0.6, 0.6]])
+    host.commit()
+    assert "pace" not in phones[1].take_acks(now=2.0, keepalive=2.0)[0]
+
+
+def paced(replies: list[dict]) -> list[tuple[int, int | None]]:
+    """Acks as (seq, pace): what a phone learns from them besides its ink."""
+    return [(r["seq"], r.get("pace")) for r in replies if r["type"] == "ack"]
+
+
+def test_the_first_ask_answers_the_message_that_found_the_process_busy():
+    host = StandInHost(pace=PaceMeter(budget=60))  # two phones' worth
+    phones = [session(host, device=f"d_{n}", client=f"client-{n}") for n in range(2)]
     for s in phones:
-        send(s, type="points", seq=2, stroke=1, points=[[0.6, 0.6]])
+        send(s, **start(1))
+    phones.append(session(host, device="d_2", client="client-2"))  # the third outgrows it
+    # Its message is not stored yet: the ask comes at once, as the last ack again.
+    assert paced(send(phones[2], **start(1))) == [(0, 50)]
+    assert phones[2].take_acks(now=1.0, keepalive=2.0) == [], "told once"
+    # The phones that sent before the ask hear it at the next ack tick.
+    assert paced(phones[0].take_acks(now=1.0, keepalive=2.0)) == [(0, 50)]
+    assert send(phones[0], type="end", seq=2, stroke=1) == [], "told already"
     host.commit()
-    assert phones[1].take_acks(now=2.0, keepalive=2.0)[0]["pace"] == 50  # 60 a second / 3
+    assert phones[1].take_acks(now=1.1, keepalive=2.0)[0]["pace"] == 50
+    assert phones[1].take_acks(now=1.2, keepalive=2.0) == [], "nothing in flight: no news"
+
+
+def test_a_higher_ask_reaches_a_waiting_phone_at_the_next_ack_tick():
+    host = StandInHost(pace=PaceMeter(budget=60))
+    phones = [session(host, device=f"d_{n}", client=f"client-{n}") for n in range(3)]
+    for s in phones:
+        send(s, **start(1))
+    assert phones[2].take_acks(now=1.0, keepalive=2.0) == [], "told 50 in answer"
+    phones.append(session(host, device="d_3", client="client-3"))
+    send(phones[3], **start(1))  # a fourth: 70 ms
+    # The phones still wait for their first commit; each hears 70 at its next tick.
+    assert paced(phones[2].take_acks(now=1.1, keepalive=2.0)) == [(0, 70)]
+    host.commit()
+    assert paced(phones[1].take_acks(now=1.2, keepalive=2.0)) == [(1, 70)]
 
 
 # -- undo (docs/protocol.md, "Undo") -------------------------------------------------
