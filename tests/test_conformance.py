@@ -399,50 +399,51 @@ async def test_an_open_stroke_continues_after_a_restart_with_its_header(start_se
 # -- a busy process asks for fewer, fuller messages ----------------------------------------
 
 
-async def test_the_pace_is_asked_as_soon_as_the_crowd_outgrows_the_budget():
-    # A budget of 30 messages a second: the second phone to draw outgrows it.
+@pytest.fixture
+def busy_server():
+    """A server of its own with a budget of 30 messages a second (one phone at its own
+    pace fills it): the pace is per process and remembers the last second."""
     server = Server(env={"WALL_MESSAGE_BUDGET": "30"})
     server.start()
-    try:
-        phones = [await phone(server) for _ in range(2)]
-        for stroke, p in enumerate(phones, start=1):
-            await p.start(stroke, COLOR, WIDTH, [[0.5, 0.5]])
-        # Nothing more is sent, so no window ends: the ask comes all the same.
-        for p in phones:
-            for _ in range(50):
-                if any(m.get("pace") == 70 for m in p.received if m["type"] == "ack"):
-                    break
-                await asyncio.sleep(0.1)
-            assert p.pace == 70  # 30 a second for 2 phones: one each 66.7 ms
-    finally:
-        for p in phones:
-            await p.close()
-        server.close()
+    yield server
+    server.close()
 
 
-async def test_acks_carry_pace_while_the_process_is_busy_and_drop_it_when_quiet():
-    # A budget of 30 messages a second: one phone at its own pace fills it.
-    server = Server(env={"WALL_MESSAGE_BUDGET": "30"})
-    server.start()
-    try:
-        phones = [await phone(server) for _ in range(3)]
-        for stroke, p in enumerate(phones, start=1):
-            await p.start(stroke, COLOR, WIDTH, [[0.5, 0.5]])
-        await asyncio.sleep(1.1)  # the window in which three phones sent ends
-        seq = await phones[0].points(1, [[0.6, 0.6]])
-        await phones[0].wait_acked(seq)
-        ack = [m for m in phones[0].received if m["type"] == "ack"][-1]
-        assert ack["pace"] == 100  # 30 a second shared by 3 phones: one each 100 ms
-        assert phones[0].pace == 100
-        await asyncio.sleep(2.2)  # a quiet spell: the crowd has gone
-        seq = await phones[0].end(1, [[0.7, 0.7]])
-        await phones[0].wait_acked(seq)
-        ack = [m for m in phones[0].received if m["type"] == "ack"][-1]
-        assert "pace" not in ack and phones[0].pace == 0
-    finally:
-        for p in phones:
-            await p.close()
-        server.close()
+async def drawing_phones(server: Server, count: int) -> list:
+    """`count` phones, each with a stroke started."""
+    phones = [await phone(server) for _ in range(count)]
+    for stroke, p in enumerate(phones, start=1):
+        await p.start(stroke, COLOR, WIDTH, [[0.5, 0.5]])
+    return phones
+
+
+async def test_the_pace_is_asked_as_soon_as_the_crowd_outgrows_the_budget(busy_server):
+    phones = await drawing_phones(busy_server, 2)  # the second outgrows the budget
+    # Nothing more is sent, so no window ends: the ask comes all the same.
+    for p in phones:
+        for _ in range(50):
+            if any(m.get("pace") == 70 for m in p.received if m["type"] == "ack"):
+                break
+            await asyncio.sleep(0.1)
+        assert p.pace == 70  # 30 a second for 2 phones: one each 66.7 ms
+        await p.close()
+
+
+async def test_acks_carry_pace_while_the_process_is_busy_and_drop_it_when_quiet(busy_server):
+    phones = await drawing_phones(busy_server, 3)
+    await asyncio.sleep(1.1)  # the window in which three phones sent ends
+    seq = await phones[0].points(1, [[0.6, 0.6]])
+    await phones[0].wait_acked(seq)
+    ack = [m for m in phones[0].received if m["type"] == "ack"][-1]
+    assert ack["pace"] == 100  # 30 a second shared by 3 phones: one each 100 ms
+    assert phones[0].pace == 100
+    await asyncio.sleep(2.2)  # a quiet spell: the crowd has gone
+    seq = await phones[0].end(1, [[0.7, 0.7]])
+    await phones[0].wait_acked(seq)
+    ack = [m for m in phones[0].received if m["type"] == "ack"][-1]
+    assert "pace" not in ack and phones[0].pace == 0
+    for p in phones:
+        await p.close()
 
 
 # -- undo: a phone takes back its own stroke ----------------------------------------------
