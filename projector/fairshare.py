@@ -18,6 +18,7 @@ class Piece(Protocol):
 
 
 PieceT = TypeVar("PieceT", bound=Piece)
+T = TypeVar("T")
 
 
 def allocate(demands: Sequence[int], budget: int) -> list[int]:
@@ -83,6 +84,18 @@ def fit_to_budget(
             continue
         fitted.append(cut(piece, max(1, keep)) if keep < count else piece)
     return fitted
+
+
+def evenly(points: Sequence[T], count: int) -> list[T]:
+    """`count` of the points, evenly spaced, the last always among them: a cheap first
+    cut of a long polyline before the costly steps (thin is quadratic, the view's grid
+    a Python loop a point)."""
+    if len(points) <= count:
+        return list(points)
+    if count <= 0:
+        return []
+    step = len(points) / count
+    return [points[int(i * step)] for i in range(count - 1)] + [points[-1]]
 
 
 def thin(points: Sequence[Sequence[float]], keep: int) -> list[Sequence[float]]:

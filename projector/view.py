@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from projector.fairshare import fit_to_budget, thin
+from projector.fairshare import evenly, fit_to_budget, thin
 
 VIEW_SECONDS = 1.0  # how often a process sends its view (only when something was drawn)
 VIEW_POINTS = 400  # points per view message at most: a faint sketch, not the wall
@@ -74,11 +74,7 @@ class ViewStroke:
         """`points` from `raw`: first cut evenly to `keep` points if it has more (a
         crowd's view has room for a few points a stroke, and the grid would drop most
         of them anyway), then put on the view's grid."""
-        points = [point for piece in self.raw for point in piece]
-        if len(points) > keep:
-            step = len(points) / keep
-            points = [points[int(i * step)] for i in range(keep - 1)] + [points[-1]]
-        self.points = coarse(points)
+        self.points = coarse(evenly([point for piece in self.raw for point in piece], keep))
         self.raw, self.raw_count = [], 0
 
     def as_wire(self) -> dict:
@@ -113,8 +109,7 @@ def _thinned(points: list, keep: int) -> list:
     # Visvalingam (fairshare.thin) is quadratic: long strokes of the snapshot are
     # first cut down evenly, then the last few points go by area.
     if len(points) > 4 * keep:
-        step = len(points) / (2 * keep)
-        points = [points[int(i * step)] for i in range(2 * keep)] + [points[-1]]
+        points = evenly(points, 2 * keep + 1)
     return [list(p) for p in thin(points, keep)]
 
 

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.frames import AcceptedSegment
-from projector.fairshare import allocate, thin
+from projector.fairshare import allocate, evenly, thin
 from projector.mixer import share_budget
 
 
@@ -55,6 +55,19 @@ def test_thinning_keeps_order_and_count(points, keep):
 def segment(device, n, seq=1):
     pts = [(i / 100, math.sin(i) / 4 + 0.5) for i in range(n)]
     return AcceptedSegment(device, device + "c", seq, 1, "#ffffff", 0.01, pts, False, False, 0.0)
+
+
+@given(st.integers(0, 300), st.integers(0, 50))
+def test_an_even_cut_keeps_order_the_count_and_the_last_point(length, count):
+    points = list(range(length))
+    cut = evenly(points, count)
+    assert len(cut) == min(length, count)
+    assert cut == sorted(set(cut))  # in order, none twice
+    if cut:
+        assert cut[-1] == points[-1]
+    if length > count > 1:
+        # Spread over the whole line, not bunched at its start.
+        assert cut[-2] >= length * (count - 2) // count
 
 
 def test_share_budget_thins_only_those_over_their_share():
