@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -49,6 +49,23 @@ def encode_batches(batches: list[PlainBatch]) -> bytes:
     """Frames' segments as one length-prefixed message for the pipe."""
     payload = b"[" + b",".join(batch.wire for batch in batches) + b"]"
     return HEADER.pack(len(payload)) + payload
+
+
+def read_messages(stream: IO[bytes]) -> Iterator[bytes]:
+    """The length-prefixed payloads on one end of the pipe (encode_batches, reporter),
+    until it closes; a message cut short (its writer died mid-write) ends it too."""
+    while True:
+        header = stream.read(HEADER.size)
+        if len(header) < HEADER.size:
+            return
+        (size,) = HEADER.unpack(header)
+        payload = stream.read(size)
+        if len(payload) < size:
+            log.warning(
+                "a message on the archiver's pipe ended after %d of %d bytes", len(payload), size
+            )
+            return
+        yield payload
 
 
 class Archiver(FlushThread):
@@ -196,15 +213,8 @@ class Archiver(FlushThread):
         with _stdout(child) as stream:
             self._confirm_from(stream)
 
-    def _confirm_from(self, stream) -> None:
-        while True:
-            header = stream.read(HEADER.size)
-            if len(header) < HEADER.size:
-                return
-            (size,) = HEADER.unpack(header)
-            payload = stream.read(size)
-            if len(payload) < size:
-                return
+    def _confirm_from(self, stream: IO[bytes]) -> None:
+        for payload in read_messages(stream):
             report = orjson.loads(payload)
             if "retries" in report:
                 self.retries = report["retries"]
@@ -276,15 +286,7 @@ def serve(stream, flush_interval: float, report=None) -> int:
     )
     writer.start()
     try:
-        while True:
-            header = stream.read(HEADER.size)
-            if len(header) < HEADER.size:
-                break
-            (size,) = HEADER.unpack(header)
-            payload = stream.read(size)
-            if len(payload) < size:
-                log.error("the archiver's input ended mid-message")
-                break
+        for payload in read_messages(stream):
             for batch in orjson.loads(payload):
                 writer.submit(batch)
     finally:
