@@ -143,10 +143,8 @@ def _p99_by_second(by_send: list[tuple[float, float]]) -> list[float]:
     seconds: dict[int, list[float]] = {}
     for sent, latency in by_send:
         seconds.setdefault(int(sent - first), []).append(latency)
-    return [
-        round(percentile(sorted(seconds.get(i, [])), 0.99) * 1000, 1) if i in seconds else 0.0
-        for i in range(max(seconds) + 1)
-    ]
+    by_second = [sorted(seconds.get(i, ())) for i in range(max(seconds) + 1)]
+    return [round(percentile(values, 0.99) * 1000, 1) if values else 0.0 for values in by_second]
 
 
 def run_step(
