@@ -22,11 +22,14 @@ from projector.fairshare import fit_to_budget, thin
 
 log = logging.getLogger(__name__)
 
-# A quiet room: this many segments or fewer a tick, on average over the last few
-# ticks. Each then leaves in a frame of its own at once (10 phones drawing send about
-# 8 a tick); more, and they wait for the tick. It bounds a process's frames (and Redis
-# publishes) to 13 a tick whatever the crowd.
+# Frames that may leave between two ticks without waiting for one: a process sends at
+# most 13 frames (13 Redis publishes) a tick whatever the crowd. They are spread over
+# the tick (at least tick / 13 apart); segments that come meanwhile share a frame.
 EAGER_FRAMES = 12
+# A quiet room: this many segments a tick or fewer, on average over the last few ticks
+# (25 phones drawing send about 19; 60, about 45), and its frames leave early. Beyond
+# it they wait for the tick, where the wall's budget is shared fairly among phones.
+QUIET_SEGMENTS = 48
 
 Publish = Callable[[list[str]], Awaitable[None]]  # frames' texts, in seq order
 Deliver = Callable[[str], None]  # one frame's text to this process's walls; never waits
@@ -75,7 +78,8 @@ class Mixer:
         self._hidden: list[HiddenStroke] = []  # undos, stored with the next frame
         self._outbox: asyncio.Queue[str] = asyncio.Queue(queue_size)
         self._tasks: list[asyncio.Task] = []
-        self._soon = False  # an immediate frame is scheduled
+        self._soon = False  # an early frame is scheduled
+        self._last_frame_at = -1.0  # loop time the last frame left (spaces early ones)
         # The museum-safe delay (0: off): stored at once, shown to walls after it.
         self.held: DelayQueue[tuple[int, int, AcceptedSegment]] = DelayQueue(0)
         self._released_seq = 0  # the last frame seq handed to walls
@@ -93,21 +97,26 @@ class Mixer:
         self.last_error: str | None = None
 
     def add(self, segment: AcceptedSegment) -> None:
-        """Take an accepted segment. While the room is quiet (about EAGER_FRAMES segments a
+        """Take an accepted segment. While the room is quiet (QUIET_SEGMENTS segments a
         tick or fewer lately, and the last tick's window under half the wall's budget in
-        points) it leaves at once,
-        in a frame of its own, up to EAGER_FRAMES such frames a tick: a few phones pay no
-        batching delay. A busy room gets one frame per tick: Nagle's algorithm turned
-        around."""
+        points) it leaves early: at once, or, if a frame left less than tick / 13 ago,
+        that long after it with whatever else came meanwhile; up to EAGER_FRAMES such
+        frames a tick. A room of a few dozen phones pays no batching delay; a busy room
+        gets one frame per tick: Nagle's algorithm turned around."""
         self._pending.append(segment)
         self.points_in += len(segment.points)
         self._since_tick += 1
         self._points_since_tick += len(segment.points)
         if self._tasks and self._eager_left > 0 and not self._soon:
             self._eager_left -= 1
-            # call_soon, not now: what the same loop pass accepts joins this frame.
             self._soon = True
-            asyncio.get_running_loop().call_soon(self._mix_soon)
+            loop = asyncio.get_running_loop()
+            wait = self._last_frame_at + self.tick / (EAGER_FRAMES + 1) - loop.time()
+            if wait > 0:
+                loop.call_later(wait, self._mix_soon)
+            else:
+                # call_soon, not now: what the same loop pass accepts joins this frame.
+                loop.call_soon(self._mix_soon)
 
     def hide(self, undo: HiddenStroke) -> None:
         """A phone took a stroke back: it is hidden in storage with the next frame,
@@ -246,8 +255,10 @@ class Mixer:
         # Quiet also means far under the wall's budget: frames at once are not thinned
         # (thinning needs the tick's whole crowd to be fair among phones).
         self._load = (self._load + self._since_tick) / 2
-        quiet = self._load <= EAGER_FRAMES and 2 * self._points_since_tick <= self.budget
+        quiet = self._load <= QUIET_SEGMENTS and 2 * self._points_since_tick <= self.budget
         self._eager_left = EAGER_FRAMES if quiet else 0
+        if self._soon:  # an early frame still to leave: it counts in the new window
+            self._eager_left = max(0, self._eager_left - 1)
         self._since_tick = self._points_since_tick = 0
         self._mix_now(at_tick=True)
         self._budget_left = self.budget
@@ -255,6 +266,8 @@ class Mixer:
     def _mix_now(self, at_tick: bool = False) -> None:
         try:
             frames = self.flush()
+            if frames:
+                self._last_frame_at = asyncio.get_running_loop().time()
             if frames and not at_tick:
                 self.frames_at_once += 1
             if self._deliver is not None:

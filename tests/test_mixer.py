@@ -172,12 +172,13 @@ async def test_under_sustained_load_frames_still_leave_one_per_tick():
     mixer = Mixer(origin="o1", publish=None, writer=None, tick=0.2,
                   deliver=lambda text: delivered.append(orjson.loads(text)["seq"]))  # fmt: skip
     mixer.start()
-    for seq in range(1, 201):  # a message every 2.5 ms for half a second
-        mixer.add(seg("client0001", seq))
+    for seq in range(1, 201):  # four phones, a message each every 2.5 ms: 320 a tick
+        for phone in range(4):
+            mixer.add(seg(f"client000{phone}", seq))
         await asyncio.sleep(0.0025)
     await mixer.stop()
-    assert mixer.frames_at_once <= EAGER_FRAMES, "only the first few found the room quiet"
-    assert len(delivered) < 200 / 5, "many messages a frame, not a frame a message"
+    assert mixer.frames_at_once <= EAGER_FRAMES, "only the first window found the room quiet"
+    assert len(delivered) < 800 / 20, "many messages a frame, not a frame a message"
 
 
 async def test_a_few_phones_drawing_steadily_pay_no_batching_delay():
@@ -192,6 +193,35 @@ async def test_a_few_phones_drawing_steadily_pay_no_batching_delay():
         await asyncio.sleep(0.05)
     await mixer.stop()
     assert mixer.frames_at_once == 30
+
+
+async def test_a_few_dozen_phones_leave_early_in_at_most_13_frames_a_tick():
+    # 30 segments a tick (about 40 phones): far more than EAGER_FRAMES, under
+    # QUIET_SEGMENTS. Each waits for the next early frame (tick / 13), not the tick.
+    tick = 1.3
+    loop = asyncio.get_running_loop()
+    waits: list[float] = []
+    added: dict[str, float] = {}
+    frames: list[float] = []
+
+    def deliver(text: str) -> None:
+        now = loop.time()
+        frames.append(now)
+        waits.extend(now - added[s["key"]] for s in orjson.loads(text)["segments"])
+
+    mixer = Mixer(origin="o1", publish=None, writer=None, tick=tick, deliver=deliver)
+    mixer.start()
+    began = loop.time()
+    for seq in range(1, 61):
+        added[f"client0001:{seq}"] = loop.time()
+        mixer.add(seg("client0001", seq))
+        await asyncio.sleep(tick / 30)
+    await mixer.stop()
+    windows = (loop.time() - began) / tick + 1
+    assert len(waits) == 60
+    assert max(waits) < tick / (EAGER_FRAMES + 1) + 0.1, "a segment waited for the tick"
+    assert len(frames) <= (EAGER_FRAMES + 1) * windows, "more than 13 frames a tick"
+    assert mixer.frames_at_once > EAGER_FRAMES, "both windows sent frames early"
 
 
 async def test_one_busy_window_does_not_end_the_quiet():
@@ -284,14 +314,14 @@ def test_an_undo_alone_makes_an_empty_frame_so_its_ack_is_not_held_back():
 
 async def test_frames_that_leave_at_once_share_the_ticks_budget():
     delivered: list[int] = []
-    mixer = Mixer(origin="o1", publish=None, writer=None, tick=10.0, budget=30,
+    mixer = Mixer(origin="o1", publish=None, writer=None, tick=1.0, budget=30,
                   deliver=lambda text: delivered.append(
                       sum(len(s["points"]) for s in orjson.loads(text)["segments"])))  # fmt: skip
     mixer.start()
     await asyncio.sleep(0)
-    for n in range(4):  # a quiet room: each leaves at once, in one tick's window
+    for n in range(4):  # a quiet room: each leaves early (tick / 13 apart), in one window
         mixer.add(seg(f"client000{n}", 1, n=20))
-        await asyncio.sleep(0)
+        await asyncio.sleep(1.0 / (EAGER_FRAMES + 1) + 0.01)
     await mixer.stop()
     assert len(delivered) >= 4
     assert sum(delivered[:4]) <= 30 + 3, "one budget a tick (a segment keeps its last point)"
