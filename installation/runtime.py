@@ -46,7 +46,7 @@ from installation.lookups import BatchedLookup
 from projector.archiver import Archiver
 from projector.fairshare import process_budgets
 from projector.hours import hours_loop
-from projector.mixer import Mixer
+from projector.mixer import Mixer, early_frames
 from projector.view import VIEW_SECONDS, ViewCollector, view_budget
 from projector.view_cache import view_cache_forget
 
@@ -215,6 +215,8 @@ class Runtime:
             view_cache_forget()
         self.mixer.sheet = after.sheet
         self.mixer.budget = self._wall_part()
+        # The walls' early frames are shared too: more processes, fewer each.
+        self.mixer.eager_frames = early_frames(len(self.loads))
         self.mixer.held.set_delay(after.delay_seconds)
         if after.phone_view != before.phone_view:
             view_cache_forget()
@@ -533,6 +535,8 @@ class Runtime:
             with contextlib.suppress(Exception):  # a lost report only ages out
                 await asyncio.wait_for(self.layer.group_send(CONTROL_GROUP, message), 2.0)
         self.mixer.budget = self._wall_part()
+        # The walls' early frames are shared too: more processes, fewer each.
+        self.mixer.eager_frames = early_frames(len(self.loads))
 
     def _wall_part(self) -> int:
         budget = self.exhibit.wall_budget

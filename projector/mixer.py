@@ -22,14 +22,22 @@ from projector.fairshare import fit_to_budget, thin
 
 log = logging.getLogger(__name__)
 
-# Frames that may leave between two ticks without waiting for one: a process sends at
-# most 13 frames (13 Redis publishes) a tick whatever the crowd. They are spread over
-# the tick (at least tick / 13 apart); segments that come meanwhile share a frame.
+# Frames that may leave between two ticks without waiting for one, shared by all the
+# installation's processes (early_frames): with the tick's own, the walls get at most
+# 12 + W frames a tick from W processes (and Redis as many publishes), whatever the
+# crowd. They are spread over the tick (at least tick / 13 apart with one process);
+# segments that come meanwhile share a frame.
 EAGER_FRAMES = 12
 # A quiet room: this many segments a tick or fewer, on average over the last few ticks
 # (25 phones drawing send about 19; 60, about 45), and its frames leave early. Beyond
 # it they wait for the tick, where the wall's budget is shared fairly among phones.
 QUIET_SEGMENTS = 48
+
+
+def early_frames(processes: int) -> int:
+    """One process's part of EAGER_FRAMES when `processes` share the walls (at least 1)."""
+    return max(1, EAGER_FRAMES // max(1, processes))
+
 
 Publish = Callable[[list[str]], Awaitable[None]]  # frames' texts, in seq order
 Deliver = Callable[[str], None]  # one frame's text to this process's walls; never waits
@@ -86,6 +94,7 @@ class Mixer:
         self._since_tick = 0  # segments accepted since the last tick
         self._load = 0.0  # segments a tick, smoothed: one busy window is not a busy room
         self._points_since_tick = 0  # and their points
+        self.eager_frames = EAGER_FRAMES  # this process's part (early_frames)
         self._eager_left = EAGER_FRAMES  # frames that may still leave before the tick
         self._budget_left = budget  # wall points left in this tick (frames at once share it)
         self.frames_at_once = 0  # frames that left without waiting for a tick
@@ -99,10 +108,11 @@ class Mixer:
     def add(self, segment: AcceptedSegment) -> None:
         """Take an accepted segment. While the room is quiet (QUIET_SEGMENTS segments a
         tick or fewer lately, and the last tick's window under half the wall's budget in
-        points) it leaves early: at once, or, if a frame left less than tick / 13 ago,
-        that long after it with whatever else came meanwhile; up to EAGER_FRAMES such
-        frames a tick. A room of a few dozen phones pays no batching delay; a busy room
-        gets one frame per tick: Nagle's algorithm turned around."""
+        points) it leaves early: at once, or, if a frame left less than
+        tick / (eager_frames + 1) ago, that long after it with whatever else came
+        meanwhile; up to `eager_frames` such frames a tick. A room of a few dozen phones
+        pays no batching delay; a busy room gets one frame per tick: Nagle's algorithm
+        turned around."""
         self._pending.append(segment)
         self.points_in += len(segment.points)
         self._since_tick += 1
@@ -111,7 +121,7 @@ class Mixer:
             self._eager_left -= 1
             self._soon = True
             loop = asyncio.get_running_loop()
-            wait = self._last_frame_at + self.tick / (EAGER_FRAMES + 1) - loop.time()
+            wait = self._last_frame_at + self.tick / (self.eager_frames + 1) - loop.time()
             if wait > 0:
                 loop.call_later(wait, self._mix_soon)
             else:
@@ -256,7 +266,7 @@ class Mixer:
         # (thinning needs the tick's whole crowd to be fair among phones).
         self._load = (self._load + self._since_tick) / 2
         quiet = self._load <= QUIET_SEGMENTS and 2 * self._points_since_tick <= self.budget
-        self._eager_left = EAGER_FRAMES if quiet else 0
+        self._eager_left = self.eager_frames if quiet else 0
         if self._soon:  # an early frame still to leave: it counts in the new window
             self._eager_left = max(0, self._eager_left - 1)
         self._since_tick = self._points_since_tick = 0

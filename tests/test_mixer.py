@@ -6,7 +6,7 @@ import time
 import orjson
 
 from core.frames import AcceptedSegment
-from projector.mixer import EAGER_FRAMES, Mixer
+from projector.mixer import EAGER_FRAMES, Mixer, early_frames
 
 
 def seg(client: str, seq: int, n: int = 3, device: str = "d") -> AcceptedSegment:
@@ -222,6 +222,31 @@ async def test_a_few_dozen_phones_leave_early_in_at_most_13_frames_a_tick():
     assert max(waits) < tick / (EAGER_FRAMES + 1) + 0.1, "a segment waited for the tick"
     assert len(frames) <= (EAGER_FRAMES + 1) * windows, "more than 13 frames a tick"
     assert mixer.frames_at_once > EAGER_FRAMES, "both windows sent frames early"
+
+
+def test_the_early_frames_are_shared_by_the_processes():
+    assert [early_frames(n) for n in (0, 1, 2, 3, 4, 8, 12, 40)] == [12, 12, 6, 4, 3, 1, 1, 1]
+    for processes in range(1, 13):  # the walls get at most 12 + W frames a tick
+        assert processes * early_frames(processes) <= EAGER_FRAMES
+
+
+async def test_a_process_sends_only_its_part_of_the_early_frames():
+    tick = 1.3
+    loop = asyncio.get_running_loop()
+    frames: list[float] = []
+    mixer = Mixer(origin="o1", publish=None, writer=None, tick=tick,
+                  deliver=lambda text: frames.append(loop.time()))  # fmt: skip
+    mixer.eager_frames = early_frames(4)  # one of four processes: 3 a tick
+    mixer.start()
+    began = loop.time()  # ticks at began + tick, + 2 tick, ...
+    for seq in range(1, 67):  # 30 segments a tick: a quiet room, for 2.2 ticks
+        mixer.add(seg("client0001", seq))
+        await asyncio.sleep(tick / 30)
+    await mixer.stop()
+    second = [t for t in frames if began + tick - 0.01 <= t < began + 2 * tick - 0.05]
+    assert 2 <= len(second) <= 3 + 1, "the second window: the tick's frame and 3 early"
+    gaps = [b - a for a, b in zip(second, second[1:], strict=False)]
+    assert all(gap >= tick / 4 - 0.02 for gap in gaps), "spread over the tick"
 
 
 async def test_one_busy_window_does_not_end_the_quiet():
