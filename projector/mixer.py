@@ -23,15 +23,17 @@ from projector.fairshare import fit_to_budget, thin
 log = logging.getLogger(__name__)
 
 # Frames that may leave between two ticks without waiting for one, shared by all the
-# installation's processes (early_frames): with the tick's own, the walls get at most
-# 12 + W frames a tick from W processes (and Redis as many publishes), whatever the
-# crowd. They are spread over the tick (at least tick / 13 apart with one process);
-# segments that come meanwhile share a frame.
+# installation's processes (early_frames): with the tick's own, the walls get 12 + W
+# frames a tick on average from W processes (and Redis as many publishes), whatever
+# the crowd, and at most EARLY_BURST more a process in any one tick. A quiet room's
+# leave at once while a bucket refilled at that rate holds one; a busier room's are
+# spread over the tick, and segments that come meanwhile share one.
 EAGER_FRAMES = 12
 # A quiet room: this many segments a tick or fewer, on average over the last few ticks
 # (25 phones drawing send about 19; 60, about 45), and its frames leave early. Beyond
 # it they wait for the tick, where the wall's budget is shared fairly among phones.
 QUIET_SEGMENTS = 48
+EARLY_BURST = 4  # early frames that may leave back to back (the bucket's size)
 
 
 def early_frames(processes: int) -> int:
@@ -87,7 +89,11 @@ class Mixer:
         self._outbox: asyncio.Queue[str] = asyncio.Queue(queue_size)
         self._tasks: list[asyncio.Task] = []
         self._soon = False  # an early frame is scheduled
-        self._last_frame_at = -1.0  # loop time the last frame left (spaces early ones)
+        # Early frames are spent from a bucket refilled at `eager_frames` a tick that
+        # holds EARLY_BURST: a quiet room's frames leave at once, a busier one's are
+        # spread over the tick instead of spending the tick's part in its first ms.
+        self._tokens = float(EARLY_BURST)
+        self._tokens_at: float | None = None  # loop time the bucket was last counted
         # The museum-safe delay (0: off): stored at once, shown to walls after it.
         self.held: DelayQueue[tuple[int, int, AcceptedSegment]] = DelayQueue(0)
         self._released_seq = 0  # the last frame seq handed to walls
@@ -95,7 +101,7 @@ class Mixer:
         self._load = 0.0  # segments a tick, smoothed: one busy window is not a busy room
         self._points_since_tick = 0  # and their points
         self.eager_frames = EAGER_FRAMES  # this process's part (early_frames)
-        self._eager_left = EAGER_FRAMES  # frames that may still leave before the tick
+        self._quiet = True  # the last windows were quiet: frames may leave early
         self._budget_left = budget  # wall points left in this tick (frames at once share it)
         self.frames_at_once = 0  # frames that left without waiting for a tick
         # Counters for the health page and the benchmark.
@@ -108,25 +114,35 @@ class Mixer:
     def add(self, segment: AcceptedSegment) -> None:
         """Take an accepted segment. While the room is quiet (QUIET_SEGMENTS segments a
         tick or fewer lately, and the last tick's window under half the wall's budget in
-        points) it leaves early: at once, or, if a frame left less than
-        tick / (eager_frames + 1) ago, that long after it with whatever else came
-        meanwhile; up to `eager_frames` such frames a tick. A room of a few dozen phones
+        points) it leaves early: at once while the bucket of early frames holds one
+        (`eager_frames` a tick), else as soon as it does, with whatever else came
+        meanwhile: `eager_frames` a tick on average. A room of a few dozen phones
         pays no batching delay; a busy room gets one frame per tick: Nagle's algorithm
         turned around."""
         self._pending.append(segment)
         self.points_in += len(segment.points)
         self._since_tick += 1
         self._points_since_tick += len(segment.points)
-        if self._tasks and self._eager_left > 0 and not self._soon:
-            self._eager_left -= 1
+        if self._tasks and self._quiet and not self._soon:
             self._soon = True
             loop = asyncio.get_running_loop()
-            wait = self._last_frame_at + self.tick / (self.eager_frames + 1) - loop.time()
+            wait = self._take_token(loop.time())
             if wait > 0:
                 loop.call_later(wait, self._mix_soon)
             else:
                 # call_soon, not now: what the same loop pass accepts joins this frame.
                 loop.call_soon(self._mix_soon)
+
+    def _take_token(self, now: float) -> float:
+        """Spend one early frame from the bucket: how long until it is there."""
+        rate = max(1, self.eager_frames) / self.tick  # tokens a second
+        if self._tokens_at is not None:
+            elapsed = now - self._tokens_at
+            burst = min(EARLY_BURST, max(1, self.eager_frames))
+            self._tokens = min(float(burst), self._tokens + elapsed * rate)
+        self._tokens_at = now
+        self._tokens -= 1
+        return -self._tokens / rate if self._tokens < 0 else 0.0
 
     def hide(self, undo: HiddenStroke) -> None:
         """A phone took a stroke back: it is hidden in storage with the next frame,
@@ -266,9 +282,7 @@ class Mixer:
         # (thinning needs the tick's whole crowd to be fair among phones).
         self._load = (self._load + self._since_tick) / 2
         quiet = self._load <= QUIET_SEGMENTS and 2 * self._points_since_tick <= self.budget
-        self._eager_left = self.eager_frames if quiet else 0
-        if self._soon:  # an early frame still to leave: it counts in the new window
-            self._eager_left = max(0, self._eager_left - 1)
+        self._quiet = quiet
         self._since_tick = self._points_since_tick = 0
         self._mix_now(at_tick=True)
         self._budget_left = self.budget
@@ -276,8 +290,6 @@ class Mixer:
     def _mix_now(self, at_tick: bool = False) -> None:
         try:
             frames = self.flush()
-            if frames:
-                self._last_frame_at = asyncio.get_running_loop().time()
             if frames and not at_tick:
                 self.frames_at_once += 1
             if self._deliver is not None:
