@@ -169,7 +169,8 @@ def scaleout_tables(data: dict) -> str:
             f"| {c1['machines']} ({c1['processes']}) | {c10['machines']} ({c10['processes']}) |"
         )
         out.append(
-            f"| Redis commands/s ({_f(plan['redis_cmds_per_s_per_process_max'])} a process) "
+            f"| Redis commands/s (at most: the frames' bound, and "
+            f"{_f(plan['redis_cmds_per_s_per_process_max'])} a process besides) "
             f"| {c1['redis_cmds_per_s']} "
             f"| {c10['redis_cmds_per_s']} |"
         )

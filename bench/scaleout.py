@@ -45,6 +45,8 @@ QUICK_PROCESSES = [1, 2]
 QUICK_LOADS = [4, 8]
 UTILISATION = 0.6  # the share of each core a projection plans to use (headroom for tails)
 MACHINE_CORES = 2  # the projection's machine: like this one
+TICKS_PER_S = 40  # WALL_TICK_MS 25
+EAGER_FRAMES = 12  # projector.mixer's: early frames a tick, shared by the processes
 
 
 class ScaleOut(System):
@@ -209,19 +211,26 @@ def projection(rows: list[dict]) -> dict:
     per_phone = sum(rates) / len(rates) if rates else math.nan  # messages/s a drawing phone
     core_per_phone = per_phone * worst / 1000  # core-seconds a second, one phone
     phones_per_core = UTILISATION / core_per_phone if core_per_phone else math.nan
-    # Redis: each process sends at most a frame a tick whatever its crowd, so the
-    # projection takes the most commands/s one process was measured to cause, times
-    # the processes (the fitted line's phone term is not extrapolated 100-fold).
-    per_process = max(
-        (r["redis_cmds_per_s_per_process"] for r in rows if r["redis_cmds_per_s_per_process"]),
-        default=math.nan,
-    )
+    # Redis: nearly every command is a PUBLISH of frames, and the frames are bounded
+    # by design whatever the crowd (projector.mixer: a frame a tick from each process,
+    # and the installation's EAGER_FRAMES early ones shared among the processes, at
+    # least one each). The projection takes that bound, plus what a process was
+    # measured to publish besides frames (presence, probes, views) at the most
+    # processes measured (the fitted line is not extrapolated 20-fold).
+    widest = max(r["processes"] for r in rows)
+    others = [
+        (r["redis_cmds_per_s"] - r["wall_frames_per_s"]) / r["processes"]
+        for r in rows
+        if r["processes"] == widest and not math.isnan(r["redis_cmds_per_s"])
+    ]
+    per_process = max(0.0, max(others, default=math.nan))
     plan = {}
     for crowd in (1000, 10000):
         cores = math.ceil(crowd / phones_per_core) if phones_per_core else 0
         machines = math.ceil(cores / MACHINE_CORES)
         processes = machines * MACHINE_CORES
-        redis = per_process * processes
+        frames = TICKS_PER_S * max(EAGER_FRAMES + processes, 2 * processes)
+        redis = frames + per_process * processes
         plan[crowd] = {
             "cores": cores,
             "machines": machines,
