@@ -38,6 +38,7 @@ from bench.crowd import machine
 from bench.loadgen import Target
 from bench.step import Options, StepResult, fairness, run_step
 from bench.systems import BenchServer, System, bench_dir, cleanup, production_env
+from projector.mixer import EAGER_FRAMES
 
 FULL_PROCESSES = [1, 2, 4, 8]
 FULL_LOADS = [80, 160]
@@ -45,8 +46,7 @@ QUICK_PROCESSES = [1, 2]
 QUICK_LOADS = [4, 8]
 UTILISATION = 0.6  # the share of each core a projection plans to use (headroom for tails)
 MACHINE_CORES = 2  # the projection's machine: like this one
-TICKS_PER_S = 40  # WALL_TICK_MS 25
-EAGER_FRAMES = 12  # projector.mixer's: early frames a tick, shared by the processes
+TICKS_PER_S = 40  # the Procfile's servers run the default WALL_TICK_MS, 25
 
 
 class ScaleOut(System):

@@ -214,9 +214,7 @@ class Runtime:
             self.view.clear()
             view_cache_forget()
         self.mixer.sheet = after.sheet
-        self.mixer.budget = self._wall_part()
-        # The walls' early frames are shared too: more processes, fewer each.
-        self.mixer.eager_frames = early_frames(len(self.loads))
+        self._take_wall_part()
         self.mixer.held.set_delay(after.delay_seconds)
         if after.phone_view != before.phone_view:
             view_cache_forget()
@@ -534,8 +532,12 @@ class Runtime:
             message = {"type": "wall.load", "origin": self.origin, "load": list(load)}
             with contextlib.suppress(Exception):  # a lost report only ages out
                 await asyncio.wait_for(self.layer.group_send(CONTROL_GROUP, message), 2.0)
+        self._take_wall_part()
+
+    def _take_wall_part(self) -> None:
+        """This process's part of what the walls take from all processes: points a tick,
+        and early frames (more processes, fewer each)."""
         self.mixer.budget = self._wall_part()
-        # The walls' early frames are shared too: more processes, fewer each.
         self.mixer.eager_frames = early_frames(len(self.loads))
 
     def _wall_part(self) -> int:
