@@ -43,6 +43,7 @@ from installation.fanout import WallFanout
 from installation.layer_watch import LayerWatch
 from installation.line import Line
 from installation.lookups import BatchedLookup
+from installation.turns import in_turns
 from projector.archiver import Archiver
 from projector.fairshare import process_budgets
 from projector.hours import hours_loop
@@ -447,7 +448,7 @@ class Runtime:
                 self._view_redraw()
             return
         if message.get("type") == "phone.view" and message.get("origin") != self.origin:
-            self._view_to_phones(message["text"])
+            await self._view_to_phones(message["text"])
 
     def forget(self, device: str) -> None:
         """The curator removed a phone's strokes: those held by the delay never show,
@@ -480,16 +481,15 @@ class Runtime:
         text = self.view.take(self.exhibit.sheet, view_budget(phones))
         if text is None or not self.exhibit.phone_view:
             return  # the curator switched the view off: collected, then let go
-        self._view_to_phones(text)
+        await self._view_to_phones(text)
         if self.mixer.publishes:
             message = {"type": "phone.view", "origin": self.origin, "text": text}
             with contextlib.suppress(Exception):  # a lost view only leaves the sketch short
                 await asyncio.wait_for(self.layer.group_send(CONTROL_GROUP, message), 2.0)
 
-    def _view_to_phones(self, text: str) -> None:
-        for phones in list(self.phones.values()):
-            for phone in list(phones):
-                phone.view(text)
+    async def _view_to_phones(self, text: str) -> None:
+        phones = [phone for each in self.phones.values() for phone in each]
+        await in_turns(phones, lambda phone: phone.view(text))
 
     def _view_remove(self, key: str, sheet: int) -> None:
         """A phone took a stroke back: it leaves the phones' views as it leaves the
