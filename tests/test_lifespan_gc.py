@@ -16,6 +16,7 @@ def test_startup_freezes_what_was_loaded_and_sets_the_thresholds():
         assert gc.get_freeze_count() > 10_000, "Django and the project, out of every collection"
         assert gc.get_threshold() == GC_THRESHOLDS
         assert GC_THRESHOLDS[1] > 10, "fewer promotions than CPython's default"
+        assert GC_THRESHOLDS[2] > 10, "fewer full collections than CPython's default"
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
