@@ -15,8 +15,9 @@ import os
 import secrets
 import time
 from collections import Counter, OrderedDict
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -315,8 +316,13 @@ class Runtime:
         """A phone took a stroke back: storage hides it with the next frame; walls
         take it off at once, and the other processes drop what their delay holds."""
         self.mixer.hide(undo)
-        self._view_remove(undo.key, self.exhibit.sheet)
-        task = asyncio.create_task(self._tell_hidden(undo, self.exhibit.sheet))
+        self.view.forget_stroke(undo.key)  # before the next view is taken
+        self._later(self._tell_hidden(undo, self.exhibit.sheet))
+        self._later(self._view_remove(undo.key, self.exhibit.sheet))
+
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` as a task of its own, kept until it is done."""
+        task = asyncio.create_task(work)
         self._late.add(task)
         task.add_done_callback(self._late.discard)
 
@@ -437,7 +443,9 @@ class Runtime:
         if message.get("type") == "stroke.hidden" and message.get("origin") != self.origin:
             client, stroke = str(message["client"]), int(message["stroke"])
             self.mixer.forget_stroke(client, stroke)
-            self._view_remove(stroke_key(client, stroke), self.exhibit.sheet)
+            key = stroke_key(client, stroke)
+            self.view.forget_stroke(key)
+            await self._view_remove(key, self.exhibit.sheet)
             return
         if message.get("type") == "exhibit.changed":
             removed = message.get("removed")
@@ -455,9 +463,7 @@ class Runtime:
         and those still on their way to the database are hidden once stored."""
         self.view.forget(device)
         if self.mixer.forget(device) or self.unstored:
-            task = asyncio.create_task(self._hide_late(device, self.exhibit.sheet))
-            self._late.add(task)
-            task.add_done_callback(self._late.discard)
+            self._later(self._hide_late(device, self.exhibit.sheet))
 
     async def _hide_late(self, device: str, sheet: int) -> None:
         await asyncio.sleep(settings.STORE_FLUSH_MS / 1000 * 5 + 1)
@@ -488,21 +494,22 @@ class Runtime:
                 await asyncio.wait_for(self.layer.group_send(CONTROL_GROUP, message), 2.0)
 
     async def _view_to_phones(self, text: str) -> None:
-        phones = [phone for each in self.phones.values() for phone in each]
-        await in_turns(phones, lambda phone: phone.view(text))
+        await self._to_phones(lambda phone: phone.view(text))
 
-    def _view_remove(self, key: str, sheet: int) -> None:
+    async def _to_phones(self, act: Callable[[PhoneConnection], None]) -> None:
+        """`act` on every phone of this process, in turns with the sockets."""
+        await in_turns([phone for each in self.phones.values() for phone in each], act)
+
+    async def _view_remove(self, key: str, sheet: int) -> None:
         """A phone took a stroke back: it leaves the phones' views as it leaves the
         walls, from their memory (a refetch by every phone on every undo would cost a
-        request a phone)."""
-        self.view.forget_stroke(key)
+        request a phone). In turns with the sockets: visitors undo often, and a view
+        already on its way cannot bring it back (phones keep what was removed)."""
         view_cache_forget()
         if not self.exhibit.phone_view:
             return
         message = {"type": "remove", "sheet": sheet, "strokes": [key]}
-        for phones in list(self.phones.values()):
-            for phone in list(phones):
-                phone.notify(message)
+        await self._to_phones(lambda phone: phone.notify(message))
 
     def _view_redraw(self) -> None:
         """The curator removed strokes: phones fetch their view of the sheet again."""

@@ -37,6 +37,9 @@ export function WallView(canvas, url) {
   this.loads = 0; // fetches of the sheet answered (the test hook reads it)
   this.views = 0; // view messages drawn
   this.fetching = null;
+  // Strokes taken back on this sheet: a view or the sheet that was already on its way
+  // (sent before the undo, or by another server process) must not bring them back.
+  this.gone = {};
 }
 
 /* Lie exactly under the pad's drawing area (left, top: its content box in the stage). */
@@ -87,6 +90,7 @@ WallView.prototype.draw = function (stroke) {
 
 WallView.prototype.keep = function (strokes) {
   for (var i = 0; i < strokes.length; i++) {
+    if (this.gone[strokes[i].stroke]) continue;
     this.strokes.push(strokes[i]);
     this.points += strokes[i].points.length;
     this.draw(strokes[i]);
@@ -106,7 +110,7 @@ WallView.prototype.add = function (m) {
 /* A `remove`: strokes a phone took back (undo) leave the view. */
 WallView.prototype.remove = function (m) {
   if (m.sheet !== this.sheet || !Array.isArray(m.strokes)) return;
-  var gone = {};
+  var gone = this.gone;
   m.strokes.forEach(function (key) { gone[key] = true; });
   var kept = this.strokes.filter(function (s) { return !gone[s.stroke]; });
   if (kept.length === this.strokes.length) return;
@@ -117,6 +121,7 @@ WallView.prototype.remove = function (m) {
 
 /* An empty sheet (a reset). */
 WallView.prototype.clear = function (sheet) {
+  if (sheet !== this.sheet) this.gone = {};
   this.sheet = sheet;
   this.strokes = [];
   this.points = 0;
