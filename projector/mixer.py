@@ -33,6 +33,10 @@ EAGER_FRAMES = 12
 # (25 phones drawing send about 19; 60, about 45), and its frames leave early. Beyond
 # it they wait for the tick, where the wall's budget is shared fairly among phones.
 QUIET_SEGMENTS = 48
+# And this many points a tick or fewer (48 segments of a phone's own 3 points): a paced
+# room sends few, full messages, and counted in segments alone 200 paced phones were a
+# quiet room, sending 440 early frames a second for no one's benefit.
+QUIET_POINTS = 160
 EARLY_BURST = 4  # early frames that may leave back to back (the bucket's size)
 
 
@@ -100,6 +104,7 @@ class Mixer:
         self._since_tick = 0  # segments accepted since the last tick
         self._load = 0.0  # segments a tick, smoothed: one busy window is not a busy room
         self._points_since_tick = 0  # and their points
+        self._points_load = 0.0  # points a tick, smoothed like the segments
         self.eager_frames = EAGER_FRAMES  # this process's part (early_frames)
         self._quiet = True  # the last windows were quiet: frames may leave early
         self._budget_left = budget  # wall points left in this tick (frames at once share it)
@@ -112,11 +117,11 @@ class Mixer:
         self.last_error: str | None = None
 
     def add(self, segment: AcceptedSegment) -> None:
-        """Take an accepted segment. While the room is quiet (QUIET_SEGMENTS segments a
-        tick or fewer lately, and the last tick's window under half the wall's budget in
-        points) it leaves early: at once while the bucket of early frames holds one
-        (`eager_frames` a tick), else as soon as it does, with whatever else came
-        meanwhile: `eager_frames` a tick on average. A room of a few dozen phones
+        """Take an accepted segment. While the room is quiet (QUIET_SEGMENTS segments and
+        QUIET_POINTS points a tick or fewer lately, and the last tick's window under half
+        the wall's budget in points) it leaves early: at once while the bucket of
+        early frames holds one (`eager_frames` a tick), else as soon as it does, with
+        whatever else came meanwhile: `eager_frames` a tick on average. A room of a few dozen phones
         pays no batching delay; a busy room gets one frame per tick: Nagle's algorithm
         turned around."""
         self._pending.append(segment)
@@ -281,7 +286,12 @@ class Mixer:
         # Quiet also means far under the wall's budget: frames at once are not thinned
         # (thinning needs the tick's whole crowd to be fair among phones).
         self._load = (self._load + self._since_tick) / 2
-        quiet = self._load <= QUIET_SEGMENTS and 2 * self._points_since_tick <= self.budget
+        self._points_load = (self._points_load + self._points_since_tick) / 2
+        quiet = (
+            self._load <= QUIET_SEGMENTS
+            and self._points_load <= QUIET_POINTS
+            and 2 * self._points_since_tick <= self.budget
+        )
         self._quiet = quiet
         self._since_tick = self._points_since_tick = 0
         self._mix_now(at_tick=True)

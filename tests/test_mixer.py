@@ -6,7 +6,7 @@ import time
 import orjson
 
 from core.frames import AcceptedSegment
-from projector.mixer import EAGER_FRAMES, EARLY_BURST, Mixer, early_frames
+from projector.mixer import EAGER_FRAMES, EARLY_BURST, QUIET_POINTS, Mixer, early_frames
 
 
 def seg(client: str, seq: int, n: int = 3, device: str = "d") -> AcceptedSegment:
@@ -247,6 +247,24 @@ async def test_a_process_sends_only_its_part_of_the_early_frames():
     second = [t for t in frames if began + tick - 0.01 <= t < began + 2 * tick - 0.05]
     # Its tick's frame, 3 early ones, and at most one more that a window's edges let in.
     assert 2 <= len(second) <= 3 + 1 + 1, "the second window: the tick's frame and 3 early"
+
+
+async def test_few_full_messages_are_not_a_quiet_room():
+    """Paced phones send few messages of many points: counted in points, a room of
+    them is busy, and its frames wait for the tick like any busy room's."""
+    delivered: list[int] = []
+    mixer = Mixer(origin="o1", publish=None, writer=None, tick=0.2,
+                  deliver=lambda text: delivered.append(orjson.loads(text)["seq"]))  # fmt: skip
+    mixer.start()
+    per_tick = 8  # segments a tick, far under QUIET_SEGMENTS
+    points = QUIET_POINTS // per_tick + 10  # but more than QUIET_POINTS in all
+    for seq in range(1, 5 * per_tick + 1):  # five ticks of them
+        mixer.add(seg("client0001", seq, n=points))
+        await asyncio.sleep(0.2 / per_tick)
+    await mixer.stop()
+    # The first window's, before a tick had counted the room: the burst and its refill.
+    assert mixer.frames_at_once <= EARLY_BURST + EAGER_FRAMES, "frames kept leaving early"
+    assert len(delivered) <= 5 + 1 + EARLY_BURST + EAGER_FRAMES
 
 
 async def test_one_busy_window_does_not_end_the_quiet():
