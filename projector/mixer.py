@@ -121,9 +121,9 @@ class Mixer:
         QUIET_POINTS points a tick or fewer lately, and the last tick's window under half
         the wall's budget in points) it leaves early: at once while the bucket of
         early frames holds one (`eager_frames` a tick), else as soon as it does, with
-        whatever else came meanwhile: `eager_frames` a tick on average. A room of a few dozen phones
-        pays no batching delay; a busy room gets one frame per tick: Nagle's algorithm
-        turned around."""
+        whatever else came meanwhile: `eager_frames` a tick on average. A room of a few
+        dozen phones pays no batching delay; a busy room gets one frame per tick:
+        Nagle's algorithm turned around."""
         self._pending.append(segment)
         self.points_in += len(segment.points)
         self._since_tick += 1

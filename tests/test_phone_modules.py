@@ -1,6 +1,7 @@
-"""The phone's bookkeeping (static/controller/outbox.js and ink.js), imported as ES
-modules in Chromium: seqs, cumulative acks, resends, restarted strokes, and an
-ink mirror that never promises more than the server's bucket holds."""
+"""The phone's bookkeeping (static/controller/outbox.js, ink.js and wallview.js),
+imported as ES modules in Chromium: seqs, cumulative acks, resends, restarted strokes,
+an ink mirror that never promises more than the server's bucket holds, and a faint view
+of the wall where a stroke taken back stays gone."""
 
 import pytest
 
@@ -12,7 +13,11 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def page(browser, static_server):  # noqa: F811 (the fixture above)
     page = module_page(
-        browser, static_server, PhoneInk="controller/ink.js", PhoneOutbox="controller/outbox.js"
+        browser,
+        static_server,
+        PhoneInk="controller/ink.js",
+        PhoneOutbox="controller/outbox.js",
+        View="controller/wallview.js",
     )
     yield page
     page.close()
@@ -247,3 +252,32 @@ def test_an_undo_follows_its_stroke_keeps_its_seq_across_a_reconnect_and_says_if
     assert result["resent"][1] == undo, "the same seq after a reconnect"
     assert result["refused"] == "undo", "the page learns which undo was refused"
     assert result["left"] == 0
+
+
+def test_a_stroke_taken_back_is_not_brought_back_by_a_late_view(page):
+    result = page.evaluate(
+        """() => {
+        const piece = (key) => ({stroke: key, color: '#ff0000', width: 0.01,
+                                 points: [[0.1, 0.1], [0.5, 0.5]]});
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 100;
+        const view = new View.WallView(canvas, '/projector/view/');
+        const keys = () => view.strokes.map((s) => s.stroke);
+        view.clear(1);
+        view.add({type: 'view', sheet: 1, strokes: [piece('a:1'), piece('b:1')]});
+        view.remove({type: 'remove', sheet: 1, strokes: ['a:1']});
+        const removed = keys();
+        // Sent before the undo reached its process, or by another process.
+        view.add({type: 'view', sheet: 1, strokes: [piece('a:1'), piece('b:2')]});
+        const late = keys();
+        view.remove({type: 'remove', sheet: 9, strokes: ['b:1']});  // another sheet's
+        const otherSheet = keys();
+        view.clear(2);  // a reset: a new sheet, nothing of the old one's undos applies
+        view.add({type: 'view', sheet: 2, strokes: [piece('a:1')]});
+        return {removed, late, otherSheet, fresh: keys()};
+    }"""
+    )
+    assert result["removed"] == ["b:1"]
+    assert result["late"] == ["b:1", "b:2"], "the late view brought the taken-back stroke back"
+    assert result["otherSheet"] == ["b:1", "b:2"]
+    assert result["fresh"] == ["a:1"]
